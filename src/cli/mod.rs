@@ -1,0 +1,117 @@
+//! The command line: clap definitions only. `commands` turns them into stage calls.
+
+pub mod commands;
+
+use crate::state::StageId;
+use clap::{ArgAction, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    a negative answer: precheck failed, verify found differences
+  2    usage or project-file error
+  3    environment error: cannot connect, missing privilege, wrong server setting
+  4    transient failure that persisted after retries (safe to re-run)
+  5    replication position lost on the source (re-copy needed)
+  70   internal error (a bug: please report it)
+  130  interrupted (SIGINT/SIGTERM); progress is checkpointed, re-run to resume";
+
+/// Online database migration: precheck, schema, full copy and verify, resumable after any crash.
+#[derive(Debug, Parser)]
+#[command(name = "omsctl", version, about, long_about = None, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Project file.
+    #[arg(
+        short = 'c',
+        long = "project",
+        global = true,
+        value_name = "PROJECT.toml",
+        env = "OMSCTL_PROJECT"
+    )]
+    pub project: Option<PathBuf>,
+    /// State directory [default: .omsctl/<project name>/ beside the project file].
+    #[arg(long, global = true, value_name = "DIR", env = "OMSCTL_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Machine-readable output: one JSON object on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only warnings and errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Answer yes to confirmations (required when stdin is not a terminal).
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented project file.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check connectivity, privileges, settings, keys, conversions and target contents.
+    Precheck,
+    /// Convert and create tables, indexes, constraints, triggers and views on the target.
+    Schema {
+        /// Write the DDL files and the conversion report and print the DDL; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Mark an object as skipped (repeatable), e.g. view:shop.v_sales.
+        #[arg(long, value_name = "KEY")]
+        skip_object: Vec<String>,
+    },
+    /// Copy existing rows in parallel, chunk by chunk; resumes where it stopped.
+    Full,
+    /// Compare source and target with chunked checksums and a row-level diff.
+    Verify {
+        /// Apply the repair SQL (source is the truth), then re-verify.
+        #[arg(long)]
+        repair: bool,
+        /// Recheck only the chunks that differed in the last run.
+        #[arg(long)]
+        only_inconsistent: bool,
+    },
+    /// Run every stage the project selects, in order, skipping completed ones.
+    Run,
+    /// Show every stage and per-table progress.
+    Status,
+    /// Run a failed or paused stage again, resuming its progress.
+    Retry {
+        #[arg(value_parser = parse_stage)]
+        stage: StageId,
+    },
+    /// Mark a stage as skipped so that later stages may run.
+    Skip {
+        #[arg(value_parser = parse_stage)]
+        stage: StageId,
+    },
+    /// Forget a stage's progress so that it starts over (asks for confirmation).
+    Reset {
+        #[arg(value_parser = parse_stage)]
+        stage: StageId,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+fn parse_stage(s: &str) -> Result<StageId, String> {
+    s.parse()
+}
+
+/// The clap command, for completions, man page and tests.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

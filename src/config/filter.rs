@@ -1,0 +1,187 @@
+//! `[[objects]]` matching rules (OMS style `database.table` with `*` and `?`) and per-table
+//! settings (`[tables."db.table"]`).
+
+use crate::error::usage;
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawObjectRule {
+    include: String,
+    #[serde(default)]
+    exclude: Vec<String>,
+    target_database: Option<String>,
+}
+
+/// One validated matching rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectRule {
+    pub include: String,
+    pub exclude: Vec<String>,
+    pub target_database: Option<String>,
+}
+
+impl RawObjectRule {
+    pub(super) fn validate(self, i: usize) -> Result<ObjectRule> {
+        let key = format!("objects[{i}]");
+        split_pattern(&self.include, &format!("{key}.include"))?;
+        for (j, e) in self.exclude.iter().enumerate() {
+            split_pattern(e, &format!("{key}.exclude[{j}]"))?;
+        }
+        if let Some(db) = &self.target_database
+            && (db.is_empty() || db.contains(['*', '?']))
+        {
+            return Err(usage(
+                format!("{key}.target_database = {db:?} is not a database name"),
+                "give one plain database name, without wildcards",
+            ));
+        }
+        Ok(ObjectRule {
+            include: self.include,
+            exclude: self.exclude,
+            target_database: self.target_database,
+        })
+    }
+}
+
+fn split_pattern<'a>(p: &'a str, key: &str) -> Result<(&'a str, &'a str)> {
+    match p.split_once('.') {
+        Some((db, t)) if !db.is_empty() && !t.is_empty() => Ok((db, t)),
+        _ => Err(usage(
+            format!("{key} = {p:?} is not of the form \"database.table\""),
+            "write database.table, with * and ? as wildcards, e.g. \"shop.*\" or \"shop.order_?\"",
+        )),
+    }
+}
+
+impl ObjectRule {
+    /// The target database for `db.table` when this rule selects it, `None` otherwise.
+    pub fn select(&self, db: &str, table: &str) -> Option<String> {
+        let (pd, pt) = self.include.split_once('.')?;
+        if !wildcard(pd, db) || !wildcard(pt, table) {
+            return None;
+        }
+        for e in &self.exclude {
+            if let Some((ed, et)) = e.split_once('.')
+                && wildcard(ed, db)
+                && wildcard(et, table)
+            {
+                return None;
+            }
+        }
+        Some(self.target_database.clone().unwrap_or_else(|| db.to_string()))
+    }
+
+    /// The database part of the include pattern, for listing candidate databases.
+    pub fn database_pattern(&self) -> &str {
+        self.include.split_once('.').map_or("*", |(d, _)| d)
+    }
+}
+
+/// `*` matches any run of characters, `?` one character; everything else matches itself.
+pub fn wildcard(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// `[tables."db.table"]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSettings {
+    /// Row filter, an SQL boolean expression over the source columns (full and verify).
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
+    #[serde(default)]
+    pub exclude_columns: Vec<String>,
+    /// New table name on the target.
+    pub rename: Option<String>,
+}
+
+impl TableSettings {
+    pub(super) fn validate(&self, key: &str) -> Result<()> {
+        if let Some(w) = &self.filter
+            && (w.trim().is_empty() || w.contains(';'))
+        {
+            return Err(usage(
+                format!("tables.\"{key}\".where = {w:?} is not a single boolean expression"),
+                "write one SQL condition without ';', e.g. where = \"created_at >= '2024-01-01'\"",
+            ));
+        }
+        if let Some(r) = &self.rename
+            && (r.is_empty() || r.contains('.'))
+        {
+            return Err(usage(
+                format!("tables.\"{key}\".rename = {r:?} is not a table name"),
+                "give the new table name only; use [[objects]] target_database to move databases",
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn validate_table_key(key: &str) -> Result<()> {
+    let (_, t) = split_pattern(key, &format!("tables.\"{key}\""))?;
+    if key.contains(['*', '?']) || t.is_empty() {
+        return Err(usage(
+            format!("tables.\"{key}\" must name one table, without wildcards"),
+            "write [tables.\"database.table\"]",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(include: &str, exclude: &[&str], db: Option<&str>) -> ObjectRule {
+        ObjectRule {
+            include: include.into(),
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            target_database: db.map(String::from),
+        }
+    }
+
+    #[test]
+    fn wildcards_match_like_oms() {
+        assert!(wildcard("*", ""));
+        assert!(wildcard("tmp_*", "tmp_"));
+        assert!(wildcard("order_?", "order_1"));
+        assert!(!wildcard("order_?", "order_12"));
+        assert!(wildcard("a*b*c", "aXXbYYc"));
+        assert!(!wildcard("a*b*c", "aXXbYY"));
+        assert!(wildcard("日本*", "日本語"));
+    }
+
+    #[test]
+    fn exclude_and_rename_apply() {
+        let r = rule("shop.*", &["shop.tmp_*"], Some("shop_v2"));
+        assert_eq!(r.select("shop", "orders").as_deref(), Some("shop_v2"));
+        assert_eq!(r.select("shop", "tmp_x"), None);
+        assert_eq!(r.select("other", "orders"), None);
+        assert_eq!(rule("shop.*", &[], None).select("shop", "a").as_deref(), Some("shop"));
+    }
+}

@@ -1,0 +1,424 @@
+//! The project file: parsed strictly (`deny_unknown_fields`), then validated into a
+//! [`Project`] that only [`load`] can build. Errors name the file, the key path and the line.
+
+mod endpoint;
+mod filter;
+pub mod template;
+
+pub use endpoint::{Endpoint, EngineKind, Secret};
+pub use filter::{ObjectRule, TableSettings, wildcard as filter_wildcard};
+
+use crate::error::usage;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_PROJECT_FILE: &str = "omsctl.toml";
+pub const DEFAULT_CONCURRENCY: usize = 4;
+pub const DEFAULT_CHUNK_ROWS: u64 = 20_000;
+pub const DEFAULT_BATCH_ROWS: usize = 1_000;
+
+/// OMS migration types, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MigrationType {
+    Schema,
+    Full,
+    Incr,
+    Verify,
+    Reverse,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    project: RawProjectSection,
+    source: endpoint::RawEndpoint,
+    target: endpoint::RawEndpoint,
+    #[serde(default)]
+    objects: Vec<filter::RawObjectRule>,
+    #[serde(default)]
+    tables: BTreeMap<String, TableSettings>,
+    #[serde(default)]
+    schema: SchemaSettings,
+    #[serde(default)]
+    full: FullSettings,
+    #[serde(default)]
+    verify: VerifySettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProjectSection {
+    name: String,
+    #[serde(default = "default_types")]
+    types: Vec<MigrationType>,
+}
+
+fn default_types() -> Vec<MigrationType> {
+    vec![MigrationType::Schema, MigrationType::Full, MigrationType::Verify]
+}
+
+/// What to do when a table to create already exists on the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ExistingTable {
+    /// Fail the object; the operator drops it, skips it or switches to `keep`.
+    #[default]
+    Fail,
+    /// Keep the existing table as it is and count the object as done.
+    Keep,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchemaSettings {
+    /// Create secondary indexes after the full copy (faster load) instead of with the table.
+    pub indexes_after_data: bool,
+    pub existing_tables: ExistingTable,
+}
+
+impl Default for SchemaSettings {
+    fn default() -> Self {
+        SchemaSettings {
+            indexes_after_data: true,
+            existing_tables: ExistingTable::Fail,
+        }
+    }
+}
+
+/// What `full` does when a target table already holds rows it did not write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NonEmptyTarget {
+    #[default]
+    Stop,
+    Ignore,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FullSettings {
+    pub concurrency: usize,
+    pub chunk_rows: u64,
+    /// Rows per INSERT statement inside a chunk transaction.
+    pub batch_rows: usize,
+    pub max_rows_per_sec: u64,
+    pub max_bytes_per_sec: u64,
+    pub on_nonempty_target: NonEmptyTarget,
+    /// How often a chunk is retried after a transient error before the stage fails.
+    pub retries: u32,
+}
+
+impl Default for FullSettings {
+    fn default() -> Self {
+        FullSettings {
+            concurrency: DEFAULT_CONCURRENCY,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            batch_rows: DEFAULT_BATCH_ROWS,
+            max_rows_per_sec: 0,
+            max_bytes_per_sec: 0,
+            on_nonempty_target: NonEmptyTarget::Stop,
+            retries: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifySettings {
+    pub concurrency: usize,
+    pub chunk_rows: u64,
+    /// Differences listed per table in the report before the rest are only counted.
+    pub max_reported_rows: usize,
+}
+
+impl Default for VerifySettings {
+    fn default() -> Self {
+        VerifySettings {
+            concurrency: DEFAULT_CONCURRENCY,
+            chunk_rows: 50_000,
+            max_reported_rows: 10_000,
+        }
+    }
+}
+
+/// A validated project. Only [`load`] / [`parse`] build one.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub name: String,
+    pub file: PathBuf,
+    pub types: Vec<MigrationType>,
+    pub source: Endpoint,
+    pub target: Endpoint,
+    pub objects: Vec<ObjectRule>,
+    pub tables: BTreeMap<String, TableSettings>,
+    pub schema: SchemaSettings,
+    pub full: FullSettings,
+    pub verify: VerifySettings,
+}
+
+/// The secret-free copy of the project kept in the state directory.
+#[derive(Debug, Serialize)]
+pub struct ProjectRecord<'a> {
+    pub name: &'a str,
+    pub types: &'a [MigrationType],
+    pub source: String,
+    pub target: String,
+    pub objects: &'a [ObjectRule],
+    pub tables: &'a BTreeMap<String, TableSettings>,
+    pub full: &'a FullSettings,
+    pub verify: &'a VerifySettings,
+}
+
+impl Project {
+    pub fn wants(&self, t: MigrationType) -> bool {
+        self.types.contains(&t)
+    }
+
+    pub fn record(&self) -> ProjectRecord<'_> {
+        ProjectRecord {
+            name: &self.name,
+            types: &self.types,
+            source: self.source.to_string(),
+            target: self.target.to_string(),
+            objects: &self.objects,
+            tables: &self.tables,
+            full: &self.full,
+            verify: &self.verify,
+        }
+    }
+
+    /// The default state directory: `.omsctl/<project name>/` beside the project file.
+    pub fn default_state_dir(&self) -> PathBuf {
+        let base = self.file.parent().unwrap_or(Path::new("."));
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
+        base.join(".omsctl").join(&self.name)
+    }
+}
+
+/// Reads and validates a project file.
+pub fn load(path: &Path) -> Result<Project> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        usage(
+            format!("cannot read project file {}: {e}", path.display()),
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "create one with `omsctl init`, or pass another file with -c PROJECT.toml"
+            } else {
+                "check the path and its permissions"
+            },
+        )
+    })?;
+    parse(&text, path)
+}
+
+/// Parses project text; `path` is used in messages and to place the state directory.
+pub fn parse(text: &str, path: &Path) -> Result<Project> {
+    let raw: RawProject = toml::from_str(text).map_err(|e| {
+        let at = e.span().and_then(|s| key_path_at(text, s.start));
+        usage(
+            format!(
+                "invalid project file {}{}: {}",
+                path.display(),
+                at.map(|k| format!(" at key {k}")).unwrap_or_default(),
+                e.to_string().trim_end()
+            ),
+            "fix the key named above; `omsctl init` writes a commented example of every key",
+        )
+    })?;
+    validate(raw, path).with_context(|| format!("invalid project file {}", path.display()))
+}
+
+/// The dotted key path (`full.concurency`) of the key at `offset`: the nearest table header
+/// above it plus the key itself, so that errors name what to fix even in long files.
+fn key_path_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let key: String = text[line_start..]
+        .chars()
+        .take_while(|c| !matches!(c, '=' | '\n'))
+        .collect::<String>()
+        .trim()
+        .to_string();
+    let header = before[..line_start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        l.starts_with('[')
+            .then(|| l.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+    });
+    match (header, key.is_empty() || key.starts_with('[')) {
+        (Some(h), false) => Some(format!("{h}.{key}")),
+        (None, false) => Some(key),
+        (Some(h), true) => Some(h),
+        (None, true) => None,
+    }
+}
+
+fn validate(raw: RawProject, path: &Path) -> Result<Project> {
+    let name = raw.project.name;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        || name.starts_with('.')
+    {
+        return Err(usage(
+            format!("project.name = {name:?} is not a valid name"),
+            "use letters, digits, '-', '_' and '.', not starting with '.' (it names the state directory)",
+        ));
+    }
+    let mut types = raw.project.types;
+    if types.is_empty() {
+        return Err(usage(
+            "project.types is empty",
+            "list at least one of \"schema\", \"full\", \"incr\", \"verify\", \"reverse\"",
+        ));
+    }
+    types.sort();
+    types.dedup();
+    for t in [MigrationType::Incr, MigrationType::Reverse] {
+        if types.contains(&t) {
+            return Err(usage(
+                format!("project.types: {:?} is not available in this version", t),
+                "remove it; incremental sync and reverse sync come in a later release (see CHANGELOG.md)",
+            ));
+        }
+    }
+    let source = raw.source.validate("source")?;
+    let target = raw.target.validate("target")?;
+    if raw.objects.is_empty() {
+        return Err(usage(
+            "no [[objects]] rule: nothing would be migrated",
+            "add a rule such as\n[[objects]]\ninclude = \"shop.*\"",
+        ));
+    }
+    let objects = raw
+        .objects
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.validate(i))
+        .collect::<Result<Vec<_>>>()?;
+    for (key, t) in &raw.tables {
+        filter::validate_table_key(key)?;
+        t.validate(key)?;
+    }
+    check_positive("full.concurrency", raw.full.concurrency as u64)?;
+    check_positive("full.chunk_rows", raw.full.chunk_rows)?;
+    check_positive("full.batch_rows", raw.full.batch_rows as u64)?;
+    check_positive("verify.concurrency", raw.verify.concurrency as u64)?;
+    check_positive("verify.chunk_rows", raw.verify.chunk_rows)?;
+    if raw.full.concurrency > 64 || raw.verify.concurrency > 64 {
+        return Err(usage(
+            "full.concurrency and verify.concurrency must be at most 64",
+            "each worker holds one connection to each server; 2 to 8 is typical",
+        ));
+    }
+    if raw.full.batch_rows > 10_000 {
+        return Err(usage(
+            format!("full.batch_rows = {} is above 10000", raw.full.batch_rows),
+            "larger batches only grow packets; 500 to 5000 is typical",
+        ));
+    }
+    Ok(Project {
+        name,
+        file: path.to_path_buf(),
+        types,
+        source,
+        target,
+        objects,
+        tables: raw.tables,
+        schema: raw.schema,
+        full: raw.full,
+        verify: raw.verify,
+    })
+}
+
+fn check_positive(key: &str, v: u64) -> Result<()> {
+    if v == 0 {
+        return Err(usage(
+            format!("{key} must be at least 1"),
+            format!("set {key} to a positive number"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[project]
+name = "p1"
+[source]
+engine = "mariadb"
+host = "127.0.0.1"
+user = "root"
+[target]
+engine = "oceanbase"
+host = "127.0.0.1"
+port = 2881
+user = "root"
+[[objects]]
+include = "shop.*"
+"#;
+
+    fn msg(e: &anyhow::Error) -> String {
+        format!("{e:#}")
+    }
+
+    #[test]
+    fn minimal_project_gets_defaults() {
+        let p = parse(MINIMAL, Path::new("/x/omsctl.toml")).unwrap();
+        assert_eq!(
+            p.types,
+            vec![MigrationType::Schema, MigrationType::Full, MigrationType::Verify]
+        );
+        assert_eq!(p.source.port, 3306);
+        assert_eq!(p.full.chunk_rows, DEFAULT_CHUNK_ROWS);
+        assert_eq!(p.default_state_dir(), Path::new("/x/.omsctl/p1"));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let text = MINIMAL.replace("[full]", "") + "[full]\nconcurency = 3\n";
+        let e = parse(&text, Path::new("p.toml")).unwrap_err();
+        let m = msg(&e);
+        assert!(m.contains("at key full.concurency"), "{m}");
+        assert!(m.contains("line 16"), "{m}");
+        assert_eq!(crate::error::kind_of(&e).0, crate::error::Kind::Usage);
+    }
+
+    #[test]
+    fn zero_concurrency_is_rejected_with_the_key_path() {
+        let text = MINIMAL.to_string() + "[full]\nconcurrency = 0\n";
+        let m = msg(&parse(&text, Path::new("p.toml")).unwrap_err());
+        assert!(m.contains("full.concurrency"), "{m}");
+    }
+
+    #[test]
+    fn unknown_engine_is_rejected() {
+        let text = MINIMAL.replace("\"oceanbase\"", "\"db2\"");
+        let m = msg(&parse(&text, Path::new("p.toml")).unwrap_err());
+        assert!(m.contains("db2") && m.contains("line"), "{m}");
+    }
+
+    #[test]
+    fn a_project_without_objects_is_rejected() {
+        let text = MINIMAL.replace("[[objects]]\ninclude = \"shop.*\"\n", "");
+        let m = msg(&parse(&text, Path::new("p.toml")).unwrap_err());
+        assert!(m.contains("[[objects]]"), "{m}");
+    }
+
+    #[test]
+    fn bad_project_names_are_rejected() {
+        for bad in ["", "../x", "a b", ".hidden"] {
+            let text = MINIMAL.replace("name = \"p1\"", &format!("name = {bad:?}"));
+            assert!(parse(&text, Path::new("p.toml")).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The engine traits every database implements, and [`connect`]: the one place that chooses
+//! an implementation by engine kind. Stages talk only to these traits.
+
+pub mod mysql;
+
+use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule};
+use crate::model::catalog::{Catalog, TableId, ValueKind};
+use crate::model::range::KeyRange;
+use crate::model::value::{Row, Value};
+use anyhow::Result;
+use async_trait::async_trait;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// What a server says about itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerInfo {
+    /// Product as detected from the server (MariaDB, MySQL, OceanBase, TiDB).
+    pub product: String,
+    pub version: String,
+    /// Settings that must agree between source and target (sql_mode, time_zone …).
+    pub settings: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+/// One precheck result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckItem {
+    pub id: String,
+    pub title: String,
+    pub status: CheckStatus,
+    pub detail: String,
+    /// The exact fix, for warn and fail.
+    pub fix: Option<String>,
+}
+
+impl CheckItem {
+    pub fn new(id: &str, title: impl Into<String>, status: CheckStatus, detail: impl Into<String>) -> Self {
+        CheckItem {
+            id: id.to_string(),
+            title: title.into(),
+            status,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Source,
+    Target,
+}
+
+/// What precheck asks of one side.
+pub struct CheckScope<'a> {
+    pub role: Role,
+    pub wants_schema: bool,
+    pub wants_full: bool,
+    pub wants_verify: bool,
+    /// Tables in scope, as named on this side.
+    pub tables: &'a [TableId],
+}
+
+/// A table as one side reads, checksums or writes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSpec {
+    pub id: TableId,
+    pub columns: Vec<String>,
+    pub kinds: Vec<ValueKind>,
+    /// Row key columns (positions in `columns`); empty for a table without a key.
+    pub key: Vec<usize>,
+    pub filter: Option<String>,
+}
+
+impl TableSpec {
+    pub fn key_of(&self, row: &[Value]) -> Vec<Value> {
+        self.key.iter().map(|&i| row[i].clone()).collect()
+    }
+}
+
+/// Rows streamed from a reader to a writer.
+#[derive(Debug, Default)]
+pub struct RowBatch {
+    pub rows: Vec<Row>,
+    pub bytes: usize,
+    /// Set on the last batch of a range: a writer commits only after it has seen it, so a
+    /// reader that fails half way can never make a partial chunk durable.
+    pub end: bool,
+}
+
+/// Count and order-independent sum of 64-bit row hashes over a range, computed by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checksum {
+    pub rows: u64,
+    pub sum: String,
+}
+
+/// The progress fence written in the same transaction as a chunk's rows.
+#[derive(Debug, Clone)]
+pub struct Fence {
+    pub project: String,
+    pub table: String,
+    pub chunk: u32,
+}
+
+pub struct ChunkWrite<'a> {
+    pub spec: &'a TableSpec,
+    pub range: &'a KeyRange,
+    pub fence: Fence,
+    pub on_nonempty: NonEmptyTarget,
+    pub batch_rows: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ChunkStats {
+    pub rows: u64,
+    pub bytes: u64,
+    /// Keys of rows the target already held and kept (on_nonempty_target = "ignore").
+    pub conflicts: Vec<Vec<Value>>,
+}
+
+/// A DDL object planned for a target.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct SchemaObject {
+    /// Stable name: `table:db.t`, `indexes:db.t`, `view:db.v` …
+    pub key: String,
+    pub kind: ObjectKind,
+    pub phase: Phase,
+    pub target: TableId,
+    pub statements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Database,
+    Table,
+    Indexes,
+    Checks,
+    ForeignKeys,
+    Trigger,
+    View,
+}
+
+/// When an object is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// By `schema`, before any row is copied.
+    BeforeData,
+    /// At the end of `full` (secondary indexes, constraints, triggers).
+    AfterData,
+}
+
+/// One line of the conversion report.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Conversion {
+    pub object: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Same meaning, different spelling.
+    Info,
+    /// Data or behaviour may change (charset widened, feature dropped).
+    Lossy,
+    /// Cannot be created on the target; the object is skipped.
+    Unsupported,
+}
+
+/// How a source table appears on the target.
+#[derive(Debug, Clone)]
+pub struct TableMapping {
+    pub source: TableId,
+    pub target: TableId,
+    pub exclude_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DdlOutcome {
+    Applied,
+    AlreadyExists,
+}
+
+/// Choices that shape the DDL plan.
+#[derive(Debug, Clone)]
+pub struct DdlOptions {
+    /// Secondary indexes go to the after-data phase.
+    pub indexes_after_data: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct DdlPlan {
+    pub objects: Vec<SchemaObject>,
+    pub report: Vec<Conversion>,
+}
+
+/// A connection-holding reader (a worker's source side, or either side of verify).
+#[async_trait]
+pub trait Reader: Send {
+    /// Streams the rows of `range` in key order as batches of at most `batch_rows`.
+    async fn read_range(
+        &mut self,
+        spec: &TableSpec,
+        range: &KeyRange,
+        batch_rows: usize,
+        tx: &mpsc::Sender<RowBatch>,
+    ) -> Result<()>;
+    /// All rows of `range` (verify's row diff).
+    async fn read_rows(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Vec<Row>>;
+    /// The server-side checksum of `range`.
+    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Checksum>;
+}
+
+/// A connection-holding writer on the target.
+#[async_trait]
+pub trait Writer: Send {
+    /// Writes one chunk in one transaction together with its fence row.
+    async fn write_chunk(&mut self, job: ChunkWrite<'_>, rx: mpsc::Receiver<RowBatch>) -> Result<ChunkStats>;
+    /// Makes rows equal to the source: upserts by key (or inserts for keyless tables) and
+    /// deletes (by key, or one row matching all columns), in one transaction.
+    async fn repair(&mut self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Result<()>;
+}
+
+/// A database server of some engine, as source or target.
+#[async_trait]
+pub trait Engine: Send + Sync {
+    fn endpoint(&self) -> &Endpoint;
+    /// Connects and describes the server (connectivity check).
+    async fn server_info(&self) -> Result<ServerInfo>;
+    /// Engine-specific prechecks (privileges, settings, target emptiness …).
+    async fn checks(&self, scope: &CheckScope<'_>) -> Vec<CheckItem>;
+    /// Base tables selected by the rules, sorted.
+    async fn list_tables(&self, rules: &[ObjectRule]) -> Result<Vec<TableId>>;
+    /// Views selected by the rules, sorted.
+    async fn list_views(&self, rules: &[ObjectRule]) -> Result<Vec<TableId>>;
+    /// Full catalog of the given tables and views.
+    async fn catalog(&self, tables: &[TableId], views: &[TableId]) -> Result<Catalog>;
+    /// DDL for creating `catalog` on this engine (this engine as target).
+    fn plan_ddl(&self, catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], opts: &DdlOptions) -> DdlPlan;
+    /// Executes one DDL statement. `AlreadyExists` when the server says the object it would
+    /// create is there (an earlier run that was killed after the server applied it).
+    /// `database` is the default database for unqualified names in bodies (triggers, views).
+    async fn execute_ddl(&self, database: Option<&str>, sql: &str) -> Result<DdlOutcome>;
+    /// `None` when the table does not exist, else whether it holds at least one row.
+    async fn table_has_rows(&self, id: &TableId) -> Result<Option<bool>>;
+    /// Sorted key values that cut the table into chunks of about `chunk_rows` rows.
+    async fn chunk_boundaries(&self, spec: &TableSpec, chunk_rows: u64) -> Result<Vec<Vec<Value>>>;
+    /// `workers` readers that all see the same consistent snapshot when the server allows it;
+    /// the bool says whether they do.
+    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool)>;
+    /// A reader on the current data.
+    async fn reader(&self) -> Result<Box<dyn Reader>>;
+    async fn writer(&self) -> Result<Box<dyn Writer>>;
+    /// Creates the fence table if needed.
+    async fn prepare_fences(&self) -> Result<()>;
+    /// Finished chunks per table with the rows each committed, from the fence table.
+    async fn fences(&self, project: &str) -> Result<BTreeMap<String, BTreeMap<u32, u64>>>;
+    /// Forgets the project's fences (reset full).
+    async fn clear_fences(&self, project: &str) -> Result<()>;
+    /// Renders repair SQL for review (values as literals).
+    fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String>;
+    async fn close(&self);
+}
+
+/// Connects to an endpoint with the engine it names. The only `match` on engine kind.
+pub async fn connect(ep: &Endpoint) -> Result<Arc<dyn Engine>> {
+    match ep.engine {
+        EngineKind::Mysql | EngineKind::Mariadb | EngineKind::Oceanbase | EngineKind::Tidb => {
+            Ok(Arc::new(mysql::MysqlEngine::new(ep)?))
+        }
+        EngineKind::Postgres | EngineKind::Oracle => Err(crate::error::usage(
+            format!("{}.engine = {:?} is not supported yet", ep.role, ep.engine.as_str()),
+            "this release migrates between mysql, mariadb, oceanbase and tidb",
+        )),
+    }
+}

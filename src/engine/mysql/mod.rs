@@ -1,0 +1,388 @@
+//! The MySQL protocol family: MySQL, MariaDB, OceanBase (MySQL mode) and TiDB.
+//!
+//! Reads use the binary protocol, streamed, in key ranges on one consistent snapshot shared by
+//! all workers (FLUSH TABLES WITH READ LOCK, then START TRANSACTION WITH CONSISTENT SNAPSHOT on
+//! every worker connection, then UNLOCK TABLES, as mydumper does) where the server allows it.
+//! Writes are multi-row prepared INSERTs inside one transaction per chunk that also upserts
+//! the chunk's fence row in `<meta_database>.full_chunks`: the fence commits with the rows or
+//! not at all, which makes a crash at any instant safe.
+
+mod catalog;
+mod checks;
+mod conn;
+mod ddl;
+pub mod dialect;
+mod flavor;
+mod reader;
+mod values;
+mod writer;
+
+pub use flavor::Flavor;
+
+use crate::config::{Endpoint, EngineKind, ObjectRule};
+use crate::engine::*;
+use crate::error::{Kind, classified};
+use crate::model::catalog::{Catalog, TableId};
+use crate::model::value::{Row, Value};
+use anyhow::{Context, Result};
+use async_trait::async_trait;
+use mysql_async::Pool;
+use mysql_async::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Server errors meaning "what you create exists": table/view (1050), database (1007), key
+/// name (1061), foreign key name (1826), trigger (1359), CHECK constraint name (3822; MariaDB
+/// 4031 is ER_DUP_CONSTRAINT_NAME in older versions).
+const ALREADY_EXISTS: [u16; 6] = [1050, 1007, 1061, 1826, 1359, 3822];
+
+pub struct MysqlEngine {
+    endpoint: Endpoint,
+    flavor: Flavor,
+    pool: Pool,
+}
+
+impl MysqlEngine {
+    pub fn new(ep: &Endpoint) -> Result<Self> {
+        let flavor = Flavor::from_kind(ep.engine)
+            .ok_or_else(|| anyhow::anyhow!("{} is not a MySQL-family engine", ep.engine.as_str()))?;
+        Ok(MysqlEngine {
+            endpoint: ep.clone(),
+            flavor,
+            pool: conn::pool(ep, flavor)?,
+        })
+    }
+
+    async fn conn(&self) -> Result<mysql_async::Conn> {
+        conn::get(&self.pool, &self.endpoint).await
+    }
+
+    fn classify(&self, e: mysql_async::Error) -> anyhow::Error {
+        conn::classify(e, &self.endpoint)
+    }
+
+    async fn grants(&self) -> Result<Vec<checks::Grant>> {
+        let mut c = self.conn().await?;
+        let lines: Vec<String> = c.query("SHOW GRANTS").await.map_err(|e| self.classify(e))?;
+        Ok(checks::parse_grants(&lines))
+    }
+
+    fn fence_table(&self) -> String {
+        format!("{}.`full_chunks`", dialect::quote(&self.endpoint.meta_database))
+    }
+}
+
+#[async_trait]
+impl Engine for MysqlEngine {
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    async fn server_info(&self) -> Result<ServerInfo> {
+        let mut c = self.conn().await?;
+        let (version, comment): (String, String) = c
+            .query_first("SELECT VERSION(), @@version_comment")
+            .await
+            .map_err(|e| self.classify(e))?
+            .unwrap_or_default();
+        let mut settings = BTreeMap::new();
+        for var in [
+            "sql_mode",
+            "time_zone",
+            "lower_case_table_names",
+            "max_allowed_packet",
+            "character_set_server",
+        ] {
+            let v: Option<Option<String>> = c
+                .query_first(format!("SELECT CAST(@@GLOBAL.{var} AS CHAR)"))
+                .await
+                .ok()
+                .flatten();
+            if let Some(Some(v)) = v {
+                settings.insert(var.to_string(), v);
+            }
+        }
+        Ok(ServerInfo {
+            product: Flavor::detect(&version, &comment).name().to_string(),
+            version,
+            settings,
+        })
+    }
+
+    async fn checks(&self, scope: &CheckScope<'_>) -> Vec<CheckItem> {
+        let mut items = Vec::new();
+        let role = match scope.role {
+            Role::Source => "source",
+            Role::Target => "target",
+        };
+        match self.server_info().await {
+            Ok(info) if info.product != self.flavor.name() => items.push(
+                CheckItem::new(
+                    &format!("{role}.engine"),
+                    format!("{role} engine"),
+                    CheckStatus::Warn,
+                    format!(
+                        "the project says {} but the server is {} {}",
+                        self.flavor.name(),
+                        info.product,
+                        info.version
+                    ),
+                )
+                .fix(format!("set {role}.engine = \"{}\"", info.product.to_ascii_lowercase())),
+            ),
+            Ok(_) | Err(_) => {}
+        }
+        match self.grants().await {
+            Ok(g) => items.extend(checks::privilege_checks(&g, scope, &self.endpoint.meta_database)),
+            Err(e) => items.push(CheckItem::new(
+                &format!("{role}.privileges"),
+                format!("{role} privileges"),
+                CheckStatus::Warn,
+                format!("SHOW GRANTS failed, privileges not checked: {e:#}"),
+            )),
+        }
+        items
+    }
+
+    async fn list_tables(&self, rules: &[ObjectRule]) -> Result<Vec<TableId>> {
+        let mut c = self.conn().await?;
+        let mut out = Vec::new();
+        for db in catalog::databases(&mut c, rules)
+            .await
+            .map_err(|e| tag_env(e, &self.endpoint))?
+        {
+            for (name, is_view) in catalog::relations(&mut c, &db).await? {
+                if !is_view && rules.iter().any(|r| r.select(&db, &name).is_some()) {
+                    out.push(TableId::new(&db, name));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn list_views(&self, rules: &[ObjectRule]) -> Result<Vec<TableId>> {
+        let mut c = self.conn().await?;
+        let mut out = Vec::new();
+        for db in catalog::databases(&mut c, rules).await? {
+            for (name, is_view) in catalog::relations(&mut c, &db).await? {
+                if is_view && rules.iter().any(|r| r.select(&db, &name).is_some()) {
+                    out.push(TableId::new(&db, name));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    async fn catalog(&self, tables: &[TableId], views: &[TableId]) -> Result<Catalog> {
+        let mut c = self.conn().await?;
+        let mut cat = Catalog::default();
+        let dbs: BTreeSet<&str> = tables.iter().chain(views).map(|t| t.database.as_str()).collect();
+        for db in dbs {
+            let wanted = |n: &str| tables.iter().any(|t| t.database == db && t.name == n);
+            let want_view = |n: &str| views.iter().any(|t| t.database == db && t.name == n);
+            catalog::read_database(&mut c, self.flavor, db, &wanted, &want_view, &mut cat)
+                .await
+                .with_context(|| format!("reading the catalog of {db} on {}", self.endpoint))?;
+        }
+        Ok(cat)
+    }
+
+    fn plan_ddl(&self, catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], opts: &DdlOptions) -> DdlPlan {
+        let src = Flavor::from_kind(source).unwrap_or(Flavor::MySql);
+        ddl::plan(catalog, src, self.flavor, mappings, opts)
+    }
+
+    async fn execute_ddl(&self, database: Option<&str>, sql: &str) -> Result<DdlOutcome> {
+        let mut c = self.conn().await?;
+        if let Some(db) = database {
+            c.query_drop(format!("USE {}", dialect::quote(db)))
+                .await
+                .map_err(|e| self.classify(e))?;
+        }
+        match c.query_drop(sql).await {
+            Ok(()) => Ok(DdlOutcome::Applied),
+            Err(mysql_async::Error::Server(s)) if ALREADY_EXISTS.contains(&s.code) => {
+                tracing::info!("already there: {}", s.message);
+                Ok(DdlOutcome::AlreadyExists)
+            }
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    async fn table_has_rows(&self, id: &TableId) -> Result<Option<bool>> {
+        let mut c = self.conn().await?;
+        let n: Option<u64> = c
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                (id.database.clone(), id.name.clone()),
+            )
+            .await
+            .map_err(|e| self.classify(e))?;
+        if n.unwrap_or(0) == 0 {
+            return Ok(None);
+        }
+        let any: Option<u8> = c
+            .query_first(format!("SELECT 1 FROM {} LIMIT 1", dialect::table(id)))
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(Some(any.is_some()))
+    }
+
+    async fn chunk_boundaries(&self, spec: &TableSpec, chunk_rows: u64) -> Result<Vec<Vec<Value>>> {
+        if spec.key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut c = self.conn().await?;
+        let mut out: Vec<Vec<Value>> = Vec::new();
+        loop {
+            let (sql, p) = dialect::next_boundary(spec, out.last(), chunk_rows);
+            let r: Option<mysql_async::Row> = c
+                .exec_first(sql, reader::params(p))
+                .await
+                .map_err(|e| self.classify(e))?;
+            match r {
+                Some(r) => out.push(values::row(r)),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool)> {
+        let mut locker = self.conn().await?;
+        let locked = self.flavor.can_lock_for_snapshot()
+            && locker.query_drop("SET SESSION lock_wait_timeout = 30").await.is_ok()
+            && locker.query_drop("FLUSH TABLES WITH READ LOCK").await.is_ok();
+        let mut readers: Vec<Box<dyn Reader>> = Vec::with_capacity(workers);
+        let mut result = Ok(());
+        for _ in 0..workers {
+            let mut c = match self.conn().await {
+                Ok(c) => c,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let started = c
+                .query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .await
+                .is_ok()
+                && c.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT").await.is_ok();
+            if !started {
+                tracing::debug!("consistent snapshot not available on {}", self.endpoint);
+            }
+            readers.push(Box::new(reader::MysqlReader {
+                conn: c,
+                endpoint: self.endpoint.clone(),
+                flavor: self.flavor,
+            }));
+        }
+        if locked {
+            locker.query_drop("UNLOCK TABLES").await.map_err(|e| self.classify(e))?;
+        }
+        result?;
+        Ok((readers, locked))
+    }
+
+    async fn reader(&self) -> Result<Box<dyn Reader>> {
+        Ok(Box::new(reader::MysqlReader {
+            conn: self.conn().await?,
+            endpoint: self.endpoint.clone(),
+            flavor: self.flavor,
+        }))
+    }
+
+    async fn writer(&self) -> Result<Box<dyn Writer>> {
+        Ok(Box::new(writer::MysqlWriter {
+            conn: self.conn().await?,
+            endpoint: self.endpoint.clone(),
+            meta_db: self.endpoint.meta_database.clone(),
+        }))
+    }
+
+    async fn prepare_fences(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        c.query_drop(format!(
+            "CREATE DATABASE IF NOT EXISTS {}",
+            dialect::quote(&self.endpoint.meta_database)
+        ))
+        .await
+        .map_err(|e| self.classify(e))?;
+        c.query_drop(format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+               project VARCHAR(128) NOT NULL,
+               tbl VARCHAR(512) NOT NULL,
+               chunk INT UNSIGNED NOT NULL,
+               rows_copied BIGINT UNSIGNED NOT NULL,
+               done_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+               PRIMARY KEY (project, tbl, chunk)
+             ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl full-copy progress: a row commits with its chunk'",
+            self.fence_table()
+        ))
+        .await
+        .map_err(|e| self.classify(e))
+    }
+
+    async fn fences(&self, project: &str) -> Result<BTreeMap<String, BTreeMap<u32, u64>>> {
+        let mut c = self.conn().await?;
+        let rows: Vec<(String, u32, u64)> = match c
+            .exec(
+                format!(
+                    "SELECT tbl, chunk, rows_copied FROM {} WHERE project = ?",
+                    self.fence_table()
+                ),
+                (project,),
+            )
+            .await
+        {
+            Ok(r) => r,
+            // 1146: the fence table does not exist yet, so nothing was copied.
+            Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Vec::new(),
+            Err(e) => return Err(self.classify(e)),
+        };
+        let mut out: BTreeMap<String, BTreeMap<u32, u64>> = BTreeMap::new();
+        for (t, ch, n) in rows {
+            out.entry(t).or_default().insert(ch, n);
+        }
+        Ok(out)
+    }
+
+    async fn clear_fences(&self, project: &str) -> Result<()> {
+        let mut c = self.conn().await?;
+        match c
+            .exec_drop(
+                format!("DELETE FROM {} WHERE project = ?", self.fence_table()),
+                (project,),
+            )
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(()),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String> {
+        deletes
+            .iter()
+            .map(|r| dialect::delete_literal(spec, r))
+            .chain(upserts.iter().map(|r| dialect::upsert_literal(spec, r)))
+            .collect()
+    }
+
+    async fn close(&self) {
+        let _ = self.pool.clone().disconnect().await;
+    }
+}
+
+fn tag_env(e: anyhow::Error, ep: &Endpoint) -> anyhow::Error {
+    if crate::error::kind_of(&e).0 == Kind::Internal {
+        return classified(
+            Kind::Environment,
+            format!("cannot list databases on {ep}: {e:#}"),
+            "check the user's privileges on information_schema",
+        );
+    }
+    e
+}

@@ -1,0 +1,168 @@
+//! Writing chunks: one transaction per chunk holding its rows and its fence row, so that a
+//! chunk is on the target exactly when its fence is.
+
+use super::conn::classify;
+use super::dialect;
+use super::reader::params;
+use super::values::{into_mysql, to_mysql};
+use crate::config::{Endpoint, NonEmptyTarget};
+use crate::engine::{ChunkStats, ChunkWrite, RowBatch, TableSpec, Writer};
+use crate::model::value::{Row, Value, canonical_row};
+use anyhow::Result;
+use async_trait::async_trait;
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Params};
+use std::collections::HashSet;
+use tokio::sync::mpsc;
+
+/// Placeholders per statement are limited to 65,535 by the protocol.
+const MAX_PLACEHOLDERS: usize = 65_535;
+
+pub struct MysqlWriter {
+    pub conn: Conn,
+    pub endpoint: Endpoint,
+    pub meta_db: String,
+}
+
+impl MysqlWriter {
+    async fn insert_rows(&mut self, spec: &TableSpec, rows: Vec<Row>, batch_rows: usize) -> Result<()> {
+        let per_stmt = batch_rows.min(MAX_PLACEHOLDERS / spec.columns.len().max(1)).max(1);
+        let mut it = rows.into_iter().peekable();
+        while it.peek().is_some() {
+            let group: Vec<Row> = it.by_ref().take(per_stmt).collect();
+            let sql = dialect::insert(spec, group.len());
+            let values: Vec<mysql_async::Value> = group.into_iter().flatten().map(into_mysql).collect();
+            let ep = &self.endpoint;
+            self.conn
+                .exec_drop(sql, Params::Positional(values))
+                .await
+                .map_err(|e| classify(e, ep))?;
+        }
+        Ok(())
+    }
+
+    /// Keys among `rows` that the target already holds.
+    async fn existing(&mut self, spec: &TableSpec, rows: &[Row]) -> Result<HashSet<Vec<u8>>> {
+        let mut found = HashSet::new();
+        let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
+        let per_stmt = (MAX_PLACEHOLDERS / spec.key.len().max(1)).clamp(1, 1000);
+        for group in rows.chunks(per_stmt) {
+            let sql = dialect::existing_keys(spec, group.len());
+            let p: Vec<Value> = group.iter().flat_map(|r| spec.key_of(r)).collect();
+            let ep = &self.endpoint;
+            let got: Vec<mysql_async::Row> = self.conn.exec(sql, params(p)).await.map_err(|e| classify(e, ep))?;
+            for r in got {
+                found.insert(canonical_row(&super::values::row(r), &kinds));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<()> {
+        let ep = &self.endpoint;
+        self.conn.query_drop(sql).await.map_err(|e| classify(e, ep))
+    }
+}
+
+#[async_trait]
+impl Writer for MysqlWriter {
+    async fn write_chunk(&mut self, job: ChunkWrite<'_>, mut rx: mpsc::Receiver<RowBatch>) -> Result<ChunkStats> {
+        let spec = job.spec;
+        let mut stats = ChunkStats::default();
+        self.query("START TRANSACTION").await?;
+        let result: Result<()> = async {
+            let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
+            let mut saw_end = false;
+            while let Some(batch) = rx.recv().await {
+                saw_end |= batch.end;
+                stats.bytes += batch.bytes as u64;
+                let mut rows = batch.rows;
+                if job.on_nonempty == NonEmptyTarget::Ignore && !spec.key.is_empty() {
+                    let existing = self.existing(spec, &rows).await?;
+                    if !existing.is_empty() {
+                        rows.retain(|r| {
+                            let k = spec.key_of(r);
+                            if existing.contains(&canonical_row(&k, &kinds)) {
+                                stats.conflicts.push(k);
+                                false
+                            } else {
+                                true
+                            }
+                        });
+                    }
+                }
+                stats.rows += rows.len() as u64;
+                self.insert_rows(spec, rows, job.batch_rows).await?;
+            }
+            if !saw_end {
+                anyhow::bail!("reading the chunk from the source stopped early; the chunk was rolled back");
+            }
+            let fence = format!(
+                "REPLACE INTO {}.`full_chunks` (project, tbl, chunk, rows_copied) VALUES (?, ?, ?, ?)",
+                dialect::quote(&self.meta_db)
+            );
+            let ep = &self.endpoint;
+            self.conn
+                .exec_drop(
+                    fence,
+                    (
+                        job.fence.project.clone(),
+                        job.fence.table.clone(),
+                        job.fence.chunk,
+                        stats.rows,
+                    ),
+                )
+                .await
+                .map_err(|e| classify(e, ep))?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                self.query("COMMIT").await?;
+                Ok(stats)
+            }
+            Err(e) => {
+                let _ = self.conn.query_drop("ROLLBACK").await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn repair(&mut self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Result<()> {
+        self.query("START TRANSACTION").await?;
+        let result: Result<()> = async {
+            let del = dialect::delete_one(spec);
+            for row in deletes {
+                let p: Vec<mysql_async::Value> = if spec.key.is_empty() {
+                    row.iter().map(to_mysql).collect()
+                } else {
+                    spec.key_of(row).iter().map(to_mysql).collect()
+                };
+                let ep = &self.endpoint;
+                self.conn
+                    .exec_drop(&del, Params::Positional(p))
+                    .await
+                    .map_err(|e| classify(e, ep))?;
+            }
+            let up = dialect::upsert_one(spec);
+            for row in upserts {
+                let p: Vec<mysql_async::Value> = row.iter().map(to_mysql).collect();
+                let ep = &self.endpoint;
+                self.conn
+                    .exec_drop(&up, Params::Positional(p))
+                    .await
+                    .map_err(|e| classify(e, ep))?;
+            }
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => self.query("COMMIT").await,
+            Err(e) => {
+                let _ = self.conn.query_drop("ROLLBACK").await;
+                Err(e)
+            }
+        }
+    }
+}

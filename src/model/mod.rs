@@ -1,0 +1,5 @@
+//! Engine-neutral data model: catalog objects, row values, key ranges.
+
+pub mod catalog;
+pub mod range;
+pub mod value;

@@ -1,0 +1,245 @@
+//! Row values as they travel between engines, and their canonical form for comparison.
+//!
+//! Two values are "equal" for verify when their canonical encodings are equal: the encoding
+//! depends on the column's [`ValueKind`] (JSON is compared as parsed documents, so key order
+//! and whitespace never count; everything else compares exactly, byte for byte).
+
+use crate::model::catalog::ValueKind;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Value {
+    Null,
+    Int(i64),
+    UInt(u64),
+    Float(f32),
+    Double(f64),
+    /// Strings, decimals as text, binary data.
+    Bytes(#[serde(with = "hex_bytes")] Vec<u8>),
+    /// year, month, day, hour, minute, second, microsecond
+    Date(u16, u8, u8, u8, u8, u8, u32),
+    /// negative, days, hours, minutes, seconds, microseconds
+    Time(bool, u32, u8, u8, u8, u32),
+}
+
+pub type Row = Vec<Value>;
+
+impl Value {
+    /// Bytes this value occupies, roughly, for rate limits and progress.
+    pub fn size(&self) -> usize {
+        match self {
+            Value::Null => 1,
+            Value::Bytes(b) => b.len(),
+            _ => 8,
+        }
+    }
+
+    /// Appends the canonical encoding of this value, interpreted as a column of `kind`.
+    pub fn encode_canonical(&self, kind: ValueKind, out: &mut Vec<u8>) {
+        match self {
+            Value::Null => out.push(0),
+            Value::Bytes(b) if kind == ValueKind::Json => {
+                out.push(1);
+                match serde_json::from_slice::<serde_json::Value>(b) {
+                    // serde_json's Map is a BTreeMap: key order is canonical.
+                    Ok(doc) => push_len_prefixed(out, doc.to_string().as_bytes()),
+                    Err(_) => push_len_prefixed(out, b),
+                }
+            }
+            Value::Bytes(b) => {
+                out.push(1);
+                push_len_prefixed(out, b);
+            }
+            Value::Int(i) => {
+                out.push(2);
+                out.extend_from_slice(i.to_string().as_bytes());
+                out.push(0);
+            }
+            Value::UInt(u) => {
+                out.push(2);
+                out.extend_from_slice(u.to_string().as_bytes());
+                out.push(0);
+            }
+            Value::Float(f) => {
+                out.push(3);
+                out.extend_from_slice(&f.to_bits().to_be_bytes());
+            }
+            Value::Double(d) => {
+                out.push(4);
+                out.extend_from_slice(&d.to_bits().to_be_bytes());
+            }
+            Value::Date(y, mo, d, h, mi, s, us) => {
+                out.push(5);
+                out.extend_from_slice(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}").as_bytes());
+            }
+            Value::Time(neg, days, h, m, s, us) => {
+                out.push(6);
+                let sign = if *neg { "-" } else { "" };
+                let hours = *days as u64 * 24 + *h as u64;
+                out.extend_from_slice(format!("{sign}{hours}:{m:02}:{s:02}.{us:06}").as_bytes());
+            }
+        }
+    }
+
+    /// Display form for reports (not SQL): text when it is UTF-8, hex otherwise.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Null => "NULL".into(),
+            Value::Int(i) => i.to_string(),
+            Value::UInt(u) => u.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Double(d) => d.to_string(),
+            Value::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(s) => s.to_string(),
+                Err(_) => format!("0x{}", hex_bytes::encode(b)),
+            },
+            Value::Date(y, mo, d, h, mi, s, us) => {
+                if *us == 0 {
+                    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+                } else {
+                    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{us:06}")
+                }
+            }
+            Value::Time(neg, days, h, m, s, us) => {
+                let sign = if *neg { "-" } else { "" };
+                let hours = *days as u64 * 24 + *h as u64;
+                format!("{sign}{hours:02}:{m:02}:{s:02}.{us:06}")
+            }
+        }
+    }
+}
+
+fn push_len_prefixed(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u64).to_be_bytes());
+    out.extend_from_slice(b);
+}
+
+/// The canonical encoding of a whole row.
+pub fn canonical_row(row: &[Value], kinds: &[ValueKind]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(row.iter().map(Value::size).sum::<usize>() + row.len() * 9);
+    for (v, k) in row.iter().zip(kinds) {
+        v.encode_canonical(*k, &mut out);
+    }
+    out
+}
+
+/// Orders key values the way a binary-collation index would; used only to merge two sorted
+/// streams of the same engine's output, never to decide chunk membership.
+pub fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = compare_value(x, y);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+fn compare_value(a: &Value, b: &Value) -> Ordering {
+    use Value::*;
+    match (a, b) {
+        (Null, Null) => Ordering::Equal,
+        (Null, _) => Ordering::Less,
+        (_, Null) => Ordering::Greater,
+        (Int(x), Int(y)) => x.cmp(y),
+        (UInt(x), UInt(y)) => x.cmp(y),
+        (Int(x), UInt(y)) => (*x as i128).cmp(&(*y as i128)),
+        (UInt(x), Int(y)) => (*x as i128).cmp(&(*y as i128)),
+        (Float(x), Float(y)) => x.total_cmp(y),
+        (Double(x), Double(y)) => x.total_cmp(y),
+        (Bytes(x), Bytes(y)) => x.cmp(y),
+        (Date(..), Date(..)) | (Time(..), Time(..)) => {
+            let (mut ea, mut eb) = (Vec::new(), Vec::new());
+            a.encode_canonical(ValueKind::DateTime, &mut ea);
+            b.encode_canonical(ValueKind::DateTime, &mut eb);
+            ea.cmp(&eb)
+        }
+        _ => format!("{a:?}").cmp(&format!("{b:?}")),
+    }
+}
+
+pub mod hex_bytes {
+    //! Bytes as a lower-case hex string in JSON state files.
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn encode(b: &[u8]) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(b.len() * 2);
+        for byte in b {
+            s.push(HEX[(byte >> 4) as usize] as char);
+            s.push(HEX[(byte & 15) as usize] as char);
+        }
+        s
+    }
+
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        if !s.len().is_multiple_of(2) {
+            return None;
+        }
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+            .collect()
+    }
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(b))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        decode(&s).ok_or_else(|| serde::de::Error::custom("invalid hex string"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_compares_as_documents() {
+        let a = Value::Bytes(br#"{"b": 1, "a": [1, 2]}"#.to_vec());
+        let b = Value::Bytes(br#"{"a":[1,2],"b":1}"#.to_vec());
+        assert_eq!(
+            canonical_row(std::slice::from_ref(&a), &[ValueKind::Json]),
+            canonical_row(std::slice::from_ref(&b), &[ValueKind::Json])
+        );
+        assert_ne!(
+            canonical_row(&[a], &[ValueKind::Text]),
+            canonical_row(&[b], &[ValueKind::Text])
+        );
+    }
+
+    #[test]
+    fn a_single_byte_changes_the_encoding() {
+        let a = Value::Bytes(vec![0, 255, 1]);
+        let b = Value::Bytes(vec![0, 254, 1]);
+        assert_ne!(
+            canonical_row(&[a], &[ValueKind::Binary]),
+            canonical_row(&[b], &[ValueKind::Binary])
+        );
+    }
+
+    #[test]
+    fn null_differs_from_empty_and_columns_do_not_run_together() {
+        let k = [ValueKind::Text, ValueKind::Text];
+        let e = Value::Bytes(vec![]);
+        assert_ne!(
+            canonical_row(&[Value::Null, e.clone()], &k),
+            canonical_row(&[e.clone(), e.clone()], &k)
+        );
+        let ab = [Value::Bytes(b"a".to_vec()), Value::Bytes(b"bc".to_vec())];
+        let abc = [Value::Bytes(b"ab".to_vec()), Value::Bytes(b"c".to_vec())];
+        assert_ne!(canonical_row(&ab, &k), canonical_row(&abc, &k));
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let v = Value::Bytes(vec![0, 1, 0xff]);
+        let j = serde_json::to_string(&v).unwrap();
+        assert_eq!(j, r#"{"bytes":"0001ff"}"#);
+        assert_eq!(serde_json::from_str::<Value>(&j).unwrap(), v);
+    }
+}

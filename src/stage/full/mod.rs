@@ -1,0 +1,498 @@
+//! full: parallel, chunked copy of existing rows, resumable at chunk granularity.
+//!
+//! Data flow: source catalog → per-table chunk plan (key boundaries, saved in full.json before
+//! any row moves, so chunk numbers are stable across runs) → a pool of workers, each with one
+//! source reader (all on one consistent snapshot when the server allows) and one target
+//! writer → per chunk: reader streams batches → rate limiter → writer inserts them in one
+//! target transaction that also writes the chunk's fence row → commit.
+//!
+//! Crash safety: a chunk is on the target exactly when its fence row is (same transaction).
+//! On start the fence table, not the local file, decides which chunks are done, so a kill -9
+//! at any moment loses nothing and duplicates nothing; full.json is a cache for `status`.
+//! Tables without a row key are one chunk: copied whole in one transaction.
+
+mod limiter;
+
+use super::{Ctx, StageOutcome, schema, scope};
+use crate::config::{MigrationType, NonEmptyTarget};
+use crate::engine::{ChunkStats, ChunkWrite, Engine, Fence, Phase, Reader, RowBatch, TableSpec, Writer};
+use crate::error::{Kind, classified, interrupted, kind_of};
+use crate::model::catalog::TableId;
+use crate::model::range::KeyRange;
+use crate::model::value::Value;
+use crate::output::{Progress, human_bytes};
+use crate::state::{StateDir, stages_now_ms};
+use anyhow::{Context, Result};
+use limiter::Limiter;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableProgress {
+    pub source: TableId,
+    pub target: TableId,
+    pub key: Vec<String>,
+    pub rows_estimate: u64,
+    /// Chunk i covers (boundaries[i-1], boundaries[i]]; there are boundaries.len() + 1 chunks.
+    pub boundaries: Vec<Vec<Value>>,
+    pub done: BTreeSet<u32>,
+    pub rows_copied: u64,
+    pub bytes_copied: u64,
+    pub conflicts: u64,
+    pub started_at: Option<u64>,
+    pub finished_at: Option<u64>,
+}
+
+impl TableProgress {
+    pub fn chunks(&self) -> u32 {
+        self.boundaries.len() as u32 + 1
+    }
+    pub fn is_done(&self) -> bool {
+        self.done.len() as u32 >= self.chunks()
+    }
+}
+
+/// `full.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "version")]
+pub enum FullState {
+    #[serde(rename = "1")]
+    V1 { tables: Vec<TableProgress> },
+}
+
+impl FullState {
+    pub fn tables(&self) -> &[TableProgress] {
+        match self {
+            FullState::V1 { tables } => tables,
+        }
+    }
+    fn tables_mut(&mut self) -> &mut Vec<TableProgress> {
+        match self {
+            FullState::V1 { tables } => tables,
+        }
+    }
+}
+
+struct Job {
+    table: usize,
+    chunk: u32,
+    range: KeyRange,
+}
+
+struct Shared {
+    project: String,
+    jobs: Mutex<VecDeque<Job>>,
+    specs: Vec<(TableSpec, TableSpec)>,
+    state: Mutex<(FullState, Instant)>,
+    dir: StateDir,
+    progress: Progress,
+    limiter: Limiter,
+    on_nonempty: NonEmptyTarget,
+    batch_rows: usize,
+    retries: u32,
+    cancel: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Shared {
+    fn next_job(&self) -> Option<Job> {
+        self.jobs.lock().ok()?.pop_front()
+    }
+
+    /// Records a committed chunk; persists full.json at most once a second.
+    fn chunk_done(&self, job: &Job, stats: &ChunkStats) -> Result<()> {
+        let Ok(mut guard) = self.state.lock() else {
+            anyhow::bail!("full state lock poisoned");
+        };
+        let (state, last_save) = &mut *guard;
+        let t = &mut state.tables_mut()[job.table];
+        t.done.insert(job.chunk);
+        t.rows_copied += stats.rows;
+        t.bytes_copied += stats.bytes;
+        t.conflicts += stats.conflicts.len() as u64;
+        let table_done = t.is_done();
+        if table_done {
+            t.finished_at = Some(stages_now_ms());
+        }
+        let name = t.source.to_string();
+        for k in &stats.conflicts {
+            self.dir.append_jsonl(
+                &self.dir.full_conflicts(),
+                &json!({"table": name, "key": k.iter().map(Value::display).collect::<Vec<_>>(),
+                        "action": "kept the target's row"}),
+            )?;
+        }
+        if table_done {
+            self.progress.table_done(&name);
+        }
+        if table_done || last_save.elapsed() >= Duration::from_secs(1) {
+            self.dir.write_json(&self.dir.full(), state)?;
+            *last_save = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
+    let project = ctx.project.clone();
+    let source = ctx.source().await?;
+    let target = ctx.target().await?;
+    let scope = scope::resolve(&project, source.as_ref()).await?;
+    let catalog = source.catalog(&scope.tables, &[]).await?;
+    scope::check_columns(&catalog, &scope.mappings)?;
+    target
+        .prepare_fences()
+        .await
+        .context("preparing the fence table on the target")?;
+
+    let mut specs = Vec::new();
+    for m in &scope.mappings {
+        let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
+            continue;
+        };
+        specs.push((scope::specs(&project, t, m, true), t.row_estimate));
+    }
+
+    let existing: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
+    let fences = target.fences(&project.name).await?;
+    if existing.is_none() && !fences.is_empty() {
+        return Err(classified(
+            Kind::Environment,
+            format!(
+                "the target's fence table {}.full_chunks holds progress of project {:?}, but {} is missing",
+                project.target.meta_database,
+                project.name,
+                ctx.dir.full().display()
+            ),
+            "the chunk plan that progress refers to is lost: run `omsctl reset full --yes` (clears both) and copy again",
+        ));
+    }
+    let mut state = existing.unwrap_or(FullState::V1 { tables: Vec::new() });
+    for ((spec, _), estimate) in &specs {
+        if state.tables().iter().any(|t| t.source == spec.id) {
+            continue;
+        }
+        if ctx.cancelled() {
+            return Err(interrupted());
+        }
+        ctx.out.status(&format!("planning chunks of {}", spec.id));
+        let boundaries = source.chunk_boundaries(spec, project.full.chunk_rows).await?;
+        let target_id = scope
+            .mappings
+            .iter()
+            .find(|m| m.source == spec.id)
+            .map(|m| m.target.clone())
+            .unwrap_or_else(|| spec.id.clone());
+        state.tables_mut().push(TableProgress {
+            source: spec.id.clone(),
+            target: target_id,
+            key: spec.key.iter().map(|&i| spec.columns[i].clone()).collect(),
+            rows_estimate: *estimate,
+            boundaries,
+            done: BTreeSet::new(),
+            rows_copied: 0,
+            bytes_copied: 0,
+            conflicts: 0,
+            started_at: None,
+            finished_at: None,
+        });
+        ctx.dir.write_json(&ctx.dir.full(), &state)?;
+    }
+    // The fence table is authoritative: a chunk committed just before a crash counts as done
+    // even if full.json did not record it; a chunk never committed does not.
+    let mut jobs = VecDeque::new();
+    let mut table_specs = Vec::new();
+    let mut total_est = 0u64;
+    let mut done_rows = 0u64;
+    for t in state.tables_mut().iter_mut() {
+        let Some(((src, tgt), _)) = specs.iter().find(|((s, _), _)| s.id == t.source) else {
+            continue;
+        };
+        let fenced = fences.get(&t.source.to_string()).cloned().unwrap_or_default();
+        t.done = fenced.keys().copied().collect();
+        t.rows_copied = fenced.values().sum();
+        if t.done.is_empty()
+            && project.full.on_nonempty_target == NonEmptyTarget::Stop
+            && let Some(true) = target.table_has_rows(&t.target).await?
+        {
+            return Err(classified(
+                Kind::Environment,
+                format!("target table {} already holds rows that omsctl did not copy", t.target),
+                "empty it (TRUNCATE TABLE …), or set [full] on_nonempty_target = \"ignore\" to keep its rows and log conflicts",
+            ));
+        }
+        let idx = table_specs.len();
+        table_specs.push((src.clone(), tgt.clone()));
+        total_est += t.rows_estimate.max(t.rows_copied);
+        done_rows += t.rows_copied;
+        for (i, range) in KeyRange::from_boundaries(&t.boundaries).into_iter().enumerate() {
+            if !t.done.contains(&(i as u32)) {
+                jobs.push_back(Job {
+                    table: idx,
+                    chunk: i as u32,
+                    range,
+                });
+            }
+        }
+        if t.started_at.is_none() && !t.is_done() {
+            t.started_at = Some(stages_now_ms());
+        }
+        if t.is_done() && t.finished_at.is_none() {
+            t.finished_at = Some(stages_now_ms());
+        }
+    }
+    // Keep only tables still in scope, in the order of table_specs.
+    let keep: Vec<TableId> = table_specs.iter().map(|(s, _)| s.id.clone()).collect();
+    state.tables_mut().retain(|t| keep.contains(&t.source));
+    state
+        .tables_mut()
+        .sort_by_key(|t| keep.iter().position(|k| k == &t.source));
+    ctx.dir.write_json(&ctx.dir.full(), &state)?;
+
+    let pending_chunks = jobs.len();
+    let progress = Progress::new(&ctx.out, "full", total_est, done_rows);
+    for t in state.tables() {
+        if !t.is_done() {
+            progress.table_started(&t.source.to_string(), t.rows_estimate);
+        }
+    }
+    let workers = project.full.concurrency.min(pending_chunks.max(1));
+    let shared = Arc::new(Shared {
+        project: project.name.clone(),
+        jobs: Mutex::new(jobs),
+        specs: table_specs,
+        state: Mutex::new((state, Instant::now())),
+        dir: ctx.dir.clone(),
+        progress,
+        limiter: Limiter::new(project.full.max_rows_per_sec, project.full.max_bytes_per_sec),
+        on_nonempty: project.full.on_nonempty_target,
+        batch_rows: project.full.batch_rows,
+        retries: project.full.retries,
+        cancel: ctx.cancel.clone(),
+    });
+    let mut consistent = true;
+    if pending_chunks > 0 {
+        ctx.out
+            .status(&format!("copying {pending_chunks} chunk(s) with {workers} worker(s)"));
+        let (readers, locked) = source.snapshot_readers(workers).await?;
+        consistent = locked;
+        if !locked {
+            tracing::warn!("workers read without a shared snapshot (no FLUSH TABLES WITH READ LOCK on this source)");
+        }
+        let mut handles = Vec::new();
+        for reader in readers {
+            let writer = target.writer().await?;
+            let (sh, src, tgt) = (shared.clone(), source.clone(), target.clone());
+            handles.push(tokio::spawn(async move { worker(sh, reader, writer, src, tgt).await }));
+        }
+        let mut first_err: Option<anyhow::Error> = None;
+        for h in handles {
+            let r = match h.await {
+                Ok(r) => r,
+                Err(e) => Err(anyhow::anyhow!("worker panicked: {e}")),
+            };
+            if let Err(e) = r {
+                // Stop the other workers at their next chunk; keep the most telling error.
+                if let Ok(mut j) = shared.jobs.lock() {
+                    j.clear();
+                }
+                let replace = match &first_err {
+                    None => true,
+                    Some(prev) => kind_of(prev).0 == Kind::Interrupted && kind_of(&e).0 != Kind::Interrupted,
+                };
+                if replace {
+                    first_err = Some(e);
+                }
+            }
+        }
+        shared.progress.finish();
+        {
+            let Ok(guard) = shared.state.lock() else {
+                anyhow::bail!("full state lock poisoned")
+            };
+            ctx.dir.write_json(&ctx.dir.full(), &guard.0)?;
+        }
+        if let Some(e) = first_err {
+            return Err(e);
+        }
+        if *ctx.cancel.borrow() {
+            return Err(interrupted());
+        }
+    }
+    let (run_rows, run_bytes, elapsed) = shared.progress.totals();
+    let state = {
+        let Ok(guard) = shared.state.lock() else {
+            anyhow::bail!("full state lock poisoned")
+        };
+        guard.0.clone()
+    };
+    let incomplete: Vec<String> = state
+        .tables()
+        .iter()
+        .filter(|t| !t.is_done())
+        .map(|t| t.source.to_string())
+        .collect();
+    if !incomplete.is_empty() {
+        return Err(classified(
+            Kind::Transient,
+            format!("tables not fully copied: {}", incomplete.join(", ")),
+            "re-run `omsctl full`; finished chunks are kept",
+        ));
+    }
+
+    // Secondary indexes, constraints and triggers once the rows are in.
+    let mut after_failed = Vec::new();
+    if project.wants(MigrationType::Schema)
+        && let Some(mut plan) = ctx.dir.read_json::<schema::SchemaPlan>(&ctx.dir.schema_plan())?
+    {
+        if plan.objects().iter().any(|o| o.object.phase == Phase::AfterData) {
+            ctx.out.status("creating indexes, constraints and triggers");
+        }
+        after_failed = schema::apply_phase(ctx, &mut plan, Phase::AfterData).await?;
+    }
+    let secs = elapsed.as_secs_f64().max(0.001);
+    let rows_total: u64 = state.tables().iter().map(|t| t.rows_copied).sum();
+    let conflicts: u64 = state.tables().iter().map(|t| t.conflicts).sum();
+    ctx.out.say(&format!(
+        "full: {} tables, {} rows in total; this run copied {} rows, {} in {:.1}s ({:.0} rows/s, {}/s){}",
+        state.tables().len(),
+        rows_total,
+        run_rows,
+        human_bytes(run_bytes),
+        secs,
+        run_rows as f64 / secs,
+        human_bytes((run_bytes as f64 / secs) as u64),
+        if conflicts > 0 {
+            format!(
+                "; {conflicts} conflicting rows kept on the target (see {})",
+                ctx.dir.full_conflicts().display()
+            )
+        } else {
+            String::new()
+        }
+    ))?;
+    if !after_failed.is_empty() {
+        return Err(classified(
+            Kind::Environment,
+            format!(
+                "rows copied, but after-data objects failed: {}",
+                after_failed.join(", ")
+            ),
+            format!(
+                "see `omsctl status`; edit the DDL in {} and `omsctl retry full`, or `omsctl schema --skip-object KEY`",
+                ctx.dir.schema_ddl_dir().display()
+            ),
+        ));
+    }
+    Ok(StageOutcome {
+        summary: json!({
+            "tables": state.tables().len(),
+            "rows_total": rows_total,
+            "run_rows": run_rows,
+            "run_bytes": run_bytes,
+            "seconds": secs,
+            "rows_per_sec": run_rows as f64 / secs,
+            "bytes_per_sec": run_bytes as f64 / secs,
+            "conflicts": conflicts,
+            "consistent_snapshot": consistent,
+        }),
+        negative: None,
+    })
+}
+
+async fn worker(
+    shared: Arc<Shared>,
+    mut reader: Box<dyn Reader>,
+    mut writer: Box<dyn Writer>,
+    source: Arc<dyn Engine>,
+    target: Arc<dyn Engine>,
+) -> Result<()> {
+    let mut cancel = shared.cancel.clone();
+    while let Some(job) = shared.next_job() {
+        if *cancel.borrow() {
+            return Err(interrupted());
+        }
+        let mut attempt = 0;
+        loop {
+            let copy = copy_chunk(&shared, &job, reader.as_mut(), writer.as_mut());
+            let result = tokio::select! {
+                r = copy => r,
+                _ = cancel.changed() => Err(interrupted()),
+            };
+            match result {
+                Ok(stats) => {
+                    shared.chunk_done(&job, &stats)?;
+                    break;
+                }
+                Err(e) if kind_of(&e).0 == Kind::Transient && attempt < shared.retries => {
+                    attempt += 1;
+                    let (spec, _) = &shared.specs[job.table];
+                    tracing::warn!(
+                        "chunk {} of {} failed (attempt {attempt} of {}), retrying: {e:#}",
+                        job.chunk,
+                        spec.id,
+                        shared.retries
+                    );
+                    tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
+                    // A fresh connection on both sides; the failed transaction was rolled back.
+                    reader = source.reader().await?;
+                    writer = target.writer().await?;
+                }
+                Err(e) => {
+                    let (spec, _) = &shared.specs[job.table];
+                    return Err(e.context(format!("copying chunk {} of {}", job.chunk, spec.id)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn copy_chunk(
+    shared: &Shared,
+    job: &Job,
+    reader: &mut dyn Reader,
+    writer: &mut dyn Writer,
+) -> Result<ChunkStats> {
+    let (src, tgt) = &shared.specs[job.table];
+    let (tx_read, mut rx_read) = mpsc::channel::<RowBatch>(2);
+    let (tx_write, rx_write) = mpsc::channel::<RowBatch>(2);
+    let table_name = src.id.to_string();
+    let read = async move {
+        let r = reader.read_range(src, &job.range, shared.batch_rows, &tx_read).await;
+        drop(tx_read);
+        r
+    };
+    let relay = async move {
+        while let Some(b) = rx_read.recv().await {
+            shared.limiter.acquire(b.rows.len() as u64, b.bytes as u64).await;
+            shared
+                .progress
+                .advance(&table_name, b.rows.len() as u64, b.bytes as u64);
+            if tx_write.send(b).await.is_err() {
+                break;
+            }
+        }
+    };
+    let write = writer.write_chunk(
+        ChunkWrite {
+            spec: tgt,
+            range: &job.range,
+            fence: Fence {
+                project: shared.project.clone(),
+                table: src.id.to_string(),
+                chunk: job.chunk,
+            },
+            on_nonempty: shared.on_nonempty,
+            batch_rows: shared.batch_rows,
+        },
+        rx_write,
+    );
+    let (r, (), w) = tokio::join!(read, relay, write);
+    // A reader error explains a writer that saw no end-of-range marker.
+    r?;
+    w
+}

@@ -1,0 +1,135 @@
+//! Which tables a project migrates and how each appears on the target: the `[[objects]]`
+//! rules and the `[tables."db.t"]` settings applied to the source catalog.
+
+use crate::config::Project;
+use crate::engine::{Engine, TableMapping, TableSpec};
+use crate::error::usage;
+use crate::model::catalog::{Catalog, Table, TableId};
+use anyhow::Result;
+
+pub struct Scope {
+    pub tables: Vec<TableId>,
+    pub views: Vec<TableId>,
+    pub mappings: Vec<TableMapping>,
+}
+
+/// The target name of a source table: first matching rule, then `rename`.
+pub fn target_id(project: &Project, src: &TableId) -> Option<TableId> {
+    let db = project
+        .objects
+        .iter()
+        .find_map(|r| r.select(&src.database, &src.name))?;
+    let name = project
+        .tables
+        .get(&src.to_string())
+        .and_then(|t| t.rename.clone())
+        .unwrap_or_else(|| src.name.clone());
+    Some(TableId::new(db, name))
+}
+
+pub async fn resolve(project: &Project, source: &dyn Engine) -> Result<Scope> {
+    let tables = source.list_tables(&project.objects).await?;
+    let views = source.list_views(&project.objects).await?;
+    if tables.is_empty() {
+        let rules: Vec<&str> = project.objects.iter().map(|r| r.include.as_str()).collect();
+        return Err(usage(
+            format!("no table on the source matches [[objects]] include = {rules:?}"),
+            "check the database and table names (they are case-sensitive) and the exclude patterns",
+        ));
+    }
+    for key in project.tables.keys() {
+        if !tables.iter().any(|t| &t.to_string() == key) {
+            return Err(usage(
+                format!("[tables.\"{key}\"] names a table that is not migrated"),
+                "check the name, or add it to an [[objects]] include pattern",
+            ));
+        }
+    }
+    let mut mappings = Vec::with_capacity(tables.len());
+    for t in &tables {
+        let target = target_id(project, t).ok_or_else(|| anyhow::anyhow!("{t} selected but unmapped"))?;
+        let exclude_columns = project
+            .tables
+            .get(&t.to_string())
+            .map(|s| s.exclude_columns.clone())
+            .unwrap_or_default();
+        mappings.push(TableMapping {
+            source: t.clone(),
+            target,
+            exclude_columns,
+        });
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for m in &mappings {
+        if let Some(prev) = seen.insert(m.target.clone(), m.source.clone()) {
+            return Err(usage(
+                format!("{} and {} would both become {} on the target", prev, m.source, m.target),
+                "give one of them another name with [tables.\"db.table\"] rename = \"...\"",
+            ));
+        }
+    }
+    Ok(Scope {
+        tables,
+        views,
+        mappings,
+    })
+}
+
+/// Checks that excluded columns exist; a typo would otherwise copy a column meant to stay.
+pub fn check_columns(catalog: &Catalog, mappings: &[TableMapping]) -> Result<()> {
+    for m in mappings {
+        let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
+            continue;
+        };
+        for c in &m.exclude_columns {
+            if t.column(c).is_none() {
+                return Err(usage(
+                    format!(
+                        "tables.\"{}\".exclude_columns names {c:?}, which {} does not have",
+                        m.source, m.source
+                    ),
+                    "fix the column name (names are case-sensitive)",
+                ));
+            }
+            if t.row_key_columns().contains(c) {
+                return Err(usage(
+                    format!(
+                        "tables.\"{}\".exclude_columns removes {c:?}, part of the table's key",
+                        m.source
+                    ),
+                    "keep key columns: rows are copied and verified by key",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Source and target specs of a table. `for_copy` leaves out generated columns, which the
+/// target computes itself; verify compares them too.
+pub fn specs(project: &Project, table: &Table, mapping: &TableMapping, for_copy: bool) -> (TableSpec, TableSpec) {
+    let cols: Vec<&crate::model::catalog::Column> = table
+        .columns
+        .iter()
+        .filter(|c| !mapping.exclude_columns.contains(&c.name))
+        .filter(|c| !(for_copy && c.generated.is_some()))
+        .collect();
+    let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    let kinds = cols.iter().map(|c| c.kind).collect();
+    let key: Vec<usize> = table
+        .row_key_columns()
+        .iter()
+        .filter_map(|k| names.iter().position(|n| n == k))
+        .collect();
+    let filter = project.tables.get(&table.id.to_string()).and_then(|s| s.filter.clone());
+    let src = TableSpec {
+        id: table.id.clone(),
+        columns: names,
+        kinds,
+        key,
+        filter,
+    };
+    let mut tgt = src.clone();
+    tgt.id = mapping.target.clone();
+    (src, tgt)
+}

@@ -1,0 +1,536 @@
+//! verify: chunked checksums computed by both servers; only chunks whose checksums differ are
+//! read row by row and diffed canonically (so equal data never reports a difference, and a
+//! single changed byte always does). Writes a report, every differing row and repair SQL
+//! (source as truth) to the state directory; `--repair` applies it and re-verifies.
+
+use super::{Ctx, StageOpts, StageOutcome, scope};
+use crate::engine::{Checksum, Engine, Reader, TableSpec};
+use crate::error::{interrupted, kind_of};
+use crate::model::catalog::TableId;
+use crate::model::range::KeyRange;
+use crate::model::value::{Row, Value, canonical_row};
+use crate::output::new_table;
+use crate::state::write_atomic;
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableVerify {
+    pub source: TableId,
+    pub target: TableId,
+    pub chunks: u64,
+    pub chunks_differ: u64,
+    pub rows_source: u64,
+    pub rows_target: u64,
+    pub missing: u64,
+    pub extra: u64,
+    pub different: u64,
+    pub equal: bool,
+    /// Ranges whose checksums differed: what `--only-inconsistent` rechecks.
+    pub differing_ranges: Vec<KeyRange>,
+}
+
+/// `verify.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "version")]
+pub enum VerifyState {
+    #[serde(rename = "1")]
+    V1 { tables: Vec<TableVerify>, repaired: bool },
+}
+
+impl VerifyState {
+    pub fn tables(&self) -> &[TableVerify] {
+        match self {
+            VerifyState::V1 { tables, .. } => tables,
+        }
+    }
+}
+
+/// Rows that differ in one table, by canonical key (keyed tables) or canonical row (keyless).
+#[derive(Default)]
+struct TableDiff {
+    /// In the source, not in the target.
+    missing: BTreeMap<Vec<u8>, Row>,
+    /// In the target, not in the source.
+    extra: BTreeMap<Vec<u8>, Row>,
+    /// Same key, other values: (source row, target row).
+    different: BTreeMap<Vec<u8>, (Row, Row)>,
+    /// Keyless tables: rows with their multiplicity difference.
+    keyless_missing: Vec<Row>,
+    keyless_extra: Vec<Row>,
+}
+
+struct TableRun {
+    src: TableSpec,
+    tgt: TableSpec,
+    result: TableVerify,
+    diff: TableDiff,
+}
+
+struct Shared {
+    jobs: Mutex<VecDeque<(usize, KeyRange)>>,
+    tables: Mutex<Vec<TableRun>>,
+    cancel: tokio::sync::watch::Receiver<bool>,
+}
+
+pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
+    let project = ctx.project.clone();
+    let source = ctx.source().await?;
+    let target = ctx.target().await?;
+    let scope = scope::resolve(&project, source.as_ref()).await?;
+    let catalog = source.catalog(&scope.tables, &[]).await?;
+    let previous: Option<VerifyState> = ctx.dir.read_json(&ctx.dir.verify())?;
+    if opts.only_inconsistent && previous.is_none() {
+        return Err(crate::error::usage(
+            "--only-inconsistent needs an earlier verify run",
+            "run `omsctl verify` first",
+        ));
+    }
+    let mut runs = Vec::new();
+    let mut jobs = VecDeque::new();
+    for m in &scope.mappings {
+        let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
+            continue;
+        };
+        let (src, tgt) = scope::specs(&project, t, m, true);
+        let ranges = if opts.only_inconsistent {
+            previous
+                .as_ref()
+                .and_then(|p| p.tables().iter().find(|v| v.source == src.id))
+                .map(|v| v.differing_ranges.clone())
+                .unwrap_or_default()
+        } else {
+            if ctx.cancelled() {
+                return Err(interrupted());
+            }
+            KeyRange::from_boundaries(&source.chunk_boundaries(&src, project.verify.chunk_rows).await?)
+        };
+        let idx = runs.len();
+        for r in ranges {
+            jobs.push_back((idx, r));
+        }
+        runs.push(TableRun {
+            result: TableVerify {
+                source: src.id.clone(),
+                target: tgt.id.clone(),
+                chunks: 0,
+                chunks_differ: 0,
+                rows_source: 0,
+                rows_target: 0,
+                missing: 0,
+                extra: 0,
+                different: 0,
+                equal: true,
+                differing_ranges: vec![],
+            },
+            src,
+            tgt,
+            diff: TableDiff::default(),
+        });
+    }
+    let mut runs = check_all(ctx, &source, &target, runs, jobs).await?;
+    let mut repaired = false;
+    if opts.repair && runs.iter().any(|r| !r.result.equal) {
+        let mut writer = target.writer().await?;
+        for r in &runs {
+            let (upserts, deletes) = repair_rows(r);
+            for (u, d) in chunked(&upserts, &deletes, 500) {
+                writer.repair(&r.tgt, u, d).await?;
+            }
+        }
+        repaired = true;
+        ctx.out.status("repair applied; re-verifying the differing chunks");
+        let mut jobs = VecDeque::new();
+        let reruns: Vec<TableRun> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                for range in &r.result.differing_ranges {
+                    jobs.push_back((i, range.clone()));
+                }
+                let mut result = r.result.clone();
+                result.chunks_differ = 0;
+                result.missing = 0;
+                result.extra = 0;
+                result.different = 0;
+                result.equal = true;
+                result.differing_ranges.clear();
+                TableRun {
+                    src: r.src.clone(),
+                    tgt: r.tgt.clone(),
+                    result,
+                    diff: TableDiff::default(),
+                }
+            })
+            .collect();
+        runs = check_all(ctx, &source, &target, reruns, jobs).await?;
+    }
+    write_reports(ctx, target.as_ref(), &runs, project.verify.max_reported_rows)?;
+    let tables: Vec<TableVerify> = runs.iter().map(|r| r.result.clone()).collect();
+    let state = VerifyState::V1 {
+        tables: tables.clone(),
+        repaired,
+    };
+    ctx.dir.write_json(&ctx.dir.verify(), &state)?;
+    let mut t = new_table(&[
+        "table",
+        "rows source",
+        "rows target",
+        "chunks",
+        "differ",
+        "missing",
+        "extra",
+        "different",
+        "result",
+    ]);
+    for v in &tables {
+        t.add_row(vec![
+            v.source.to_string(),
+            v.rows_source.to_string(),
+            v.rows_target.to_string(),
+            v.chunks.to_string(),
+            v.chunks_differ.to_string(),
+            v.missing.to_string(),
+            v.extra.to_string(),
+            v.different.to_string(),
+            if v.equal { "equal".into() } else { "DIFFERENT".into() },
+        ]);
+    }
+    ctx.out.table(&t)?;
+    let bad: Vec<&TableVerify> = tables.iter().filter(|v| !v.equal).collect();
+    let negative = if bad.is_empty() {
+        ctx.out.say(&format!("verify: {} tables equal", tables.len()))?;
+        None
+    } else {
+        let rows: u64 = bad.iter().map(|v| v.missing + v.extra + v.different).sum();
+        ctx.out.say(&format!(
+            "verify: {} of {} tables differ ({rows} rows); rows: {}, repair SQL: {}; `omsctl verify --repair` applies it",
+            bad.len(),
+            tables.len(),
+            ctx.dir.verify_diff().display(),
+            ctx.dir.verify_repair().display()
+        ))?;
+        Some(format!("{} table(s) differ ({rows} rows)", bad.len()))
+    };
+    Ok(StageOutcome {
+        summary: json!({"tables": tables, "repaired": repaired}),
+        negative,
+    })
+}
+
+fn chunked<'a>(u: &'a [Row], d: &'a [Row], n: usize) -> Vec<(&'a [Row], &'a [Row])> {
+    let mut out: Vec<(&[Row], &[Row])> = d.chunks(n).map(|c| (&[][..], c)).collect();
+    out.extend(u.chunks(n).map(|c| (c, &[][..])));
+    out
+}
+
+/// Source rows to write and target rows to delete so that the target equals the source.
+fn repair_rows(r: &TableRun) -> (Vec<Row>, Vec<Row>) {
+    let d = &r.diff;
+    let mut upserts: Vec<Row> = d.missing.values().cloned().collect();
+    upserts.extend(d.different.values().map(|(s, _)| s.clone()));
+    upserts.extend(d.keyless_missing.iter().cloned());
+    let mut deletes: Vec<Row> = d.extra.values().cloned().collect();
+    deletes.extend(d.keyless_extra.iter().cloned());
+    (upserts, deletes)
+}
+
+async fn check_all(
+    ctx: &Ctx,
+    source: &Arc<dyn Engine>,
+    target: &Arc<dyn Engine>,
+    runs: Vec<TableRun>,
+    jobs: VecDeque<(usize, KeyRange)>,
+) -> Result<Vec<TableRun>> {
+    let workers = ctx.project.verify.concurrency.min(jobs.len().max(1));
+    let shared = Arc::new(Shared {
+        jobs: Mutex::new(jobs),
+        tables: Mutex::new(runs),
+        cancel: ctx.cancel.clone(),
+    });
+    let mut handles = Vec::new();
+    for _ in 0..workers {
+        let sr = source.reader().await?;
+        let tr = target.reader().await?;
+        let sh = shared.clone();
+        handles.push(tokio::spawn(async move { worker(sh, sr, tr).await }));
+    }
+    let mut first: Option<anyhow::Error> = None;
+    for h in handles {
+        let r = h
+            .await
+            .unwrap_or_else(|e| Err(anyhow::anyhow!("verify worker panicked: {e}")));
+        if let Err(e) = r {
+            if let Ok(mut j) = shared.jobs.lock() {
+                j.clear();
+            }
+            if first
+                .as_ref()
+                .is_none_or(|p| kind_of(p).0 == crate::error::Kind::Interrupted)
+            {
+                first = Some(e);
+            }
+        }
+    }
+    if let Some(e) = first {
+        return Err(e);
+    }
+    let Ok(mut guard) = shared.tables.lock() else {
+        anyhow::bail!("verify state lock poisoned")
+    };
+    let mut runs = std::mem::take(&mut *guard);
+    for r in &mut runs {
+        reconcile(r);
+    }
+    Ok(runs)
+}
+
+async fn worker(shared: Arc<Shared>, mut sr: Box<dyn Reader>, mut tr: Box<dyn Reader>) -> Result<()> {
+    loop {
+        if *shared.cancel.borrow() {
+            return Err(interrupted());
+        }
+        let Some((idx, range)) = shared.jobs.lock().ok().and_then(|mut j| j.pop_front()) else {
+            return Ok(());
+        };
+        let (src, tgt) = {
+            let Ok(t) = shared.tables.lock() else {
+                anyhow::bail!("verify state lock poisoned")
+            };
+            (t[idx].src.clone(), t[idx].tgt.clone())
+        };
+        let (a, b) = tokio::join!(sr.checksum(&src, &range), tr.checksum(&tgt, &range));
+        let (a, b): (Checksum, Checksum) = (a?, b?);
+        let rows = if a == b {
+            None
+        } else {
+            let (x, y) = tokio::join!(sr.read_rows(&src, &range), tr.read_rows(&tgt, &range));
+            Some((x?, y?))
+        };
+        let Ok(mut tables) = shared.tables.lock() else {
+            anyhow::bail!("verify state lock poisoned")
+        };
+        let run = &mut tables[idx];
+        run.result.chunks += 1;
+        run.result.rows_source += a.rows;
+        run.result.rows_target += b.rows;
+        if let Some((s, t)) = rows {
+            let before = run.diff.missing.len()
+                + run.diff.extra.len()
+                + run.diff.different.len()
+                + run.diff.keyless_missing.len()
+                + run.diff.keyless_extra.len();
+            diff_rows(&src, s, t, &mut run.diff);
+            let after = run.diff.missing.len()
+                + run.diff.extra.len()
+                + run.diff.different.len()
+                + run.diff.keyless_missing.len()
+                + run.diff.keyless_extra.len();
+            // Checksums can differ on equal data (e.g. JSON text spelled differently by two
+            // servers); only a row-level difference makes a chunk inconsistent.
+            if after > before || a.rows != b.rows {
+                run.result.chunks_differ += 1;
+                run.result.differing_ranges.push(range);
+            }
+        }
+    }
+}
+
+fn diff_rows(spec: &TableSpec, source: Vec<Row>, target: Vec<Row>, out: &mut TableDiff) {
+    if spec.key.is_empty() {
+        // Multiset difference on canonical rows: duplicates count.
+        let mut counts: HashMap<Vec<u8>, (i64, Row)> = HashMap::new();
+        for r in source {
+            let k = canonical_row(&r, &spec.kinds);
+            counts.entry(k).or_insert((0, r)).0 += 1;
+        }
+        for r in target {
+            let k = canonical_row(&r, &spec.kinds);
+            counts.entry(k).or_insert((0, r)).0 -= 1;
+        }
+        for (_, (n, r)) in counts {
+            for _ in 0..n.max(0) {
+                out.keyless_missing.push(r.clone());
+            }
+            for _ in 0..(-n).max(0) {
+                out.keyless_extra.push(r.clone());
+            }
+        }
+        return;
+    }
+    let key_kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
+    let mut tmap: HashMap<Vec<u8>, Row> = target
+        .into_iter()
+        .map(|r| (canonical_row(&spec.key_of(&r), &key_kinds), r))
+        .collect();
+    for s in source {
+        let k = canonical_row(&spec.key_of(&s), &key_kinds);
+        match tmap.remove(&k) {
+            None => {
+                out.missing.insert(k, s);
+            }
+            Some(t) => {
+                if canonical_row(&s, &spec.kinds) != canonical_row(&t, &spec.kinds) {
+                    out.different.insert(k, (s, t));
+                }
+            }
+        }
+    }
+    out.extra.extend(tmap);
+}
+
+/// A row can fall in different chunks on the two servers when their collations order keys
+/// differently; it then shows as missing in one chunk and extra in another. Pair them up.
+fn reconcile(r: &mut TableRun) {
+    let d = &mut r.diff;
+    let keys: Vec<Vec<u8>> = d.missing.keys().filter(|k| d.extra.contains_key(*k)).cloned().collect();
+    for k in keys {
+        if let (Some(s), Some(t)) = (d.missing.remove(&k), d.extra.remove(&k))
+            && canonical_row(&s, &r.src.kinds) != canonical_row(&t, &r.src.kinds)
+        {
+            d.different.insert(k, (s, t));
+        }
+    }
+    r.result.missing = (d.missing.len() + d.keyless_missing.len()) as u64;
+    r.result.extra = (d.extra.len() + d.keyless_extra.len()) as u64;
+    r.result.different = d.different.len() as u64;
+    r.result.equal = r.result.missing == 0 && r.result.extra == 0 && r.result.different == 0;
+    if r.result.equal {
+        r.result.chunks_differ = 0;
+        r.result.differing_ranges.clear();
+    }
+}
+
+fn row_json(spec: &TableSpec, row: &[Value]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (c, v) in spec.columns.iter().zip(row) {
+        m.insert(c.clone(), json!(v.display()));
+    }
+    serde_json::Value::Object(m)
+}
+
+fn write_reports(ctx: &Ctx, target: &dyn Engine, runs: &[TableRun], max_rows: usize) -> Result<()> {
+    let mut diff = Vec::new();
+    let mut sql = String::from(
+        "-- omsctl repair SQL: makes the target equal to the source (source is the truth).\n-- Review, then apply with `omsctl verify --repair` (or run it yourself).\nSET foreign_key_checks = 0;\n",
+    );
+    for r in runs {
+        if r.result.equal {
+            continue;
+        }
+        let key = |row: &Row| -> serde_json::Value {
+            if r.src.key.is_empty() {
+                json!(null)
+            } else {
+                json!(r.src.key_of(row).iter().map(Value::display).collect::<Vec<_>>())
+            }
+        };
+        let mut n = 0usize;
+        let mut push = |kind: &str, k: serde_json::Value, s: Option<&Row>, t: Option<&Row>| {
+            if n < max_rows {
+                let line = json!({
+                    "table": r.src.id.to_string(), "kind": kind, "key": k,
+                    "source": s.map(|x| row_json(&r.src, x)), "target": t.map(|x| row_json(&r.tgt, x)),
+                });
+                diff.extend_from_slice(line.to_string().as_bytes());
+                diff.push(b'\n');
+            }
+            n += 1;
+        };
+        for row in r.diff.missing.values().chain(&r.diff.keyless_missing) {
+            push("missing", key(row), Some(row), None);
+        }
+        for row in r.diff.extra.values().chain(&r.diff.keyless_extra) {
+            push("extra", key(row), None, Some(row));
+        }
+        for (s, t) in r.diff.different.values() {
+            push("different", key(s), Some(s), Some(t));
+        }
+        let (upserts, deletes) = repair_rows(r);
+        sql.push_str(&format!("-- {} -> {}\n", r.src.id, r.tgt.id));
+        for stmt in target.repair_sql(&r.tgt, &upserts, &deletes) {
+            sql.push_str(&stmt);
+            sql.push('\n');
+        }
+    }
+    write_atomic(&ctx.dir.verify_diff(), &diff)?;
+    write_atomic(&ctx.dir.verify_repair(), sql.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::catalog::ValueKind;
+
+    fn spec(key: Vec<usize>) -> TableSpec {
+        TableSpec {
+            id: TableId::new("d", "t"),
+            columns: vec!["id".into(), "v".into()],
+            kinds: vec![ValueKind::Integer, ValueKind::Text],
+            key,
+            filter: None,
+        }
+    }
+
+    fn row(id: i64, v: &str) -> Row {
+        vec![Value::Int(id), Value::Bytes(v.as_bytes().to_vec())]
+    }
+
+    #[test]
+    fn keyed_diff_finds_missing_extra_and_changed_rows() {
+        let mut d = TableDiff::default();
+        diff_rows(
+            &spec(vec![0]),
+            vec![row(1, "a"), row(2, "b"), row(3, "c")],
+            vec![row(1, "a"), row(2, "B"), row(4, "d")],
+            &mut d,
+        );
+        assert_eq!(d.missing.len(), 1);
+        assert_eq!(d.extra.len(), 1);
+        assert_eq!(d.different.len(), 1);
+    }
+
+    #[test]
+    fn keyless_diff_counts_duplicates() {
+        let mut d = TableDiff::default();
+        diff_rows(
+            &spec(vec![]),
+            vec![row(1, "a"), row(1, "a"), row(2, "b")],
+            vec![row(1, "a"), row(2, "b"), row(2, "b")],
+            &mut d,
+        );
+        assert_eq!(d.keyless_missing, vec![row(1, "a")]);
+        assert_eq!(d.keyless_extra, vec![row(2, "b")]);
+    }
+
+    #[test]
+    fn rows_in_different_chunks_on_each_side_cancel_out() {
+        let s = spec(vec![0]);
+        let mut run = TableRun {
+            src: s.clone(),
+            tgt: s.clone(),
+            result: TableVerify {
+                source: s.id.clone(),
+                target: s.id.clone(),
+                chunks: 2,
+                chunks_differ: 2,
+                rows_source: 1,
+                rows_target: 1,
+                missing: 0,
+                extra: 0,
+                different: 0,
+                equal: false,
+                differing_ranges: vec![KeyRange::all()],
+            },
+            diff: TableDiff::default(),
+        };
+        diff_rows(&s, vec![row(7, "x")], vec![], &mut run.diff);
+        diff_rows(&s, vec![], vec![row(7, "x")], &mut run.diff);
+        reconcile(&mut run);
+        assert!(run.result.equal);
+    }
+}

@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! One integration-test binary (one link step); modules by subject.
+
+mod support;
+
+mod cli;
+mod copy;
+mod crash;
+mod errors;
+mod oceanbase;

@@ -1,0 +1,180 @@
+//! Test harness: real servers, a unique database per test, the real binary in a temp dir.
+
+#![allow(dead_code)]
+
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts, OptsBuilder, Row, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const MARIADB_PORT: u16 = 3306;
+pub const SEEKDB_PORT: u16 = 2881;
+
+pub fn port_from_env(var: &str, default: u16) -> u16 {
+    std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+pub fn mariadb_port() -> u16 {
+    port_from_env("OMSCTL_TEST_MARIADB_PORT", MARIADB_PORT)
+}
+
+pub fn seekdb_port() -> u16 {
+    port_from_env("OMSCTL_TEST_SEEKDB_PORT", SEEKDB_PORT)
+}
+
+pub async fn connect(port: u16) -> Conn {
+    let opts: Opts = OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(port)
+        .user(Some("root"))
+        .prefer_socket(false)
+        .setup(vec!["SET NAMES utf8mb4", "SET time_zone = '+00:00'"])
+        .into();
+    Conn::new(opts)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to 127.0.0.1:{port} (run scripts/setup-servers.sh): {e}"))
+}
+
+/// Runs a batch of statements separated by `;\n`.
+pub async fn exec(conn: &mut Conn, sql: &str) {
+    for stmt in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        conn.query_drop(stmt).await.unwrap_or_else(|e| panic!("{stmt}: {e}"));
+    }
+}
+
+/// A unique name for this test's databases and project.
+pub fn unique(name: &str) -> String {
+    format!("t_{name}_{}", std::process::id())
+}
+
+pub struct Project {
+    pub dir: tempfile::TempDir,
+    pub file: PathBuf,
+}
+
+impl Project {
+    pub fn new(toml: &str) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("omsctl.toml");
+        std::fs::write(&file, toml).expect("write project");
+        Project { dir, file }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_omsctl"));
+        c.current_dir(self.dir.path()).args(args).env_remove("RUST_BACKTRACE");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("spawn omsctl")
+    }
+
+    /// Runs and asserts the exit code, printing output on mismatch.
+    pub fn expect(&self, args: &[&str], code: i32) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "omsctl {args:?}\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    pub fn state_dir(&self, name: &str) -> PathBuf {
+        self.dir.path().join(".omsctl").join(name)
+    }
+}
+
+/// A project file between two MySQL-family endpoints.
+pub fn project_toml(
+    name: &str,
+    src: (&str, u16),
+    dst: (&str, u16),
+    include: &str,
+    target_db: &str,
+    extra: &str,
+) -> String {
+    format!(
+        r#"[project]
+name = "{name}"
+
+[source]
+engine = "{}"
+host = "127.0.0.1"
+port = {}
+user = "root"
+
+[target]
+engine = "{}"
+host = "127.0.0.1"
+port = {}
+user = "root"
+meta_database = "omsctl_test"
+
+[[objects]]
+include = "{include}"
+target_database = "{target_db}"
+
+{extra}
+"#,
+        src.0, src.1, dst.0, dst.1
+    )
+}
+
+/// Every row of a table as text (NULL as None), sorted, for an independent comparison.
+pub async fn table_rows(conn: &mut Conn, db: &str, table: &str, cols: &[&str]) -> Vec<Vec<Option<Vec<u8>>>> {
+    let list: Vec<String> = cols.iter().map(|c| format!("`{}`", c.replace('`', "``"))).collect();
+    let sql = format!("SELECT {} FROM `{db}`.`{table}`", list.join(", "));
+    let rows: Vec<Row> = conn.query(sql).await.unwrap_or_else(|e| panic!("{db}.{table}: {e}"));
+    let mut out: Vec<Vec<Option<Vec<u8>>>> = rows
+        .into_iter()
+        .map(|r| {
+            r.unwrap()
+                .into_iter()
+                .map(|v| match v {
+                    Value::NULL => None,
+                    Value::Bytes(b) => Some(b),
+                    other => Some(other.as_sql(true).into_bytes()),
+                })
+                .collect()
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+pub async fn columns(conn: &mut Conn, db: &str, table: &str) -> Vec<String> {
+    conn.exec(
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        (db, table),
+    )
+    .await
+    .expect("columns")
+}
+
+/// Asserts that two tables hold the same multiset of rows.
+pub async fn assert_same_rows(src: &mut Conn, sdb: &str, dst: &mut Conn, ddb: &str, table: &str) {
+    let cols = columns(src, sdb, table).await;
+    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let a = table_rows(src, sdb, table, &cols).await;
+    let b = table_rows(dst, ddb, table, &cols).await;
+    assert_eq!(a.len(), b.len(), "{table}: row counts differ");
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(x, y, "{table}: row {i} differs");
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
