@@ -16,7 +16,7 @@ CREATE TABLE types (
   c CHAR(10), vc VARCHAR(255), lat VARCHAR(50) CHARACTER SET latin1, t TEXT, mt MEDIUMTEXT,
   bn BINARY(4), vb VARBINARY(64), bl BLOB, lb LONGBLOB,
   dt DATE, dtm DATETIME, dt6 DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, tm TIME, tm6 TIME(6), y YEAR,
-  j JSON, e ENUM('a','b','c d'), s SET('x','y','z'),
+  j JSON, e ENUM('a','b','c d'), s SET('x','y','z'), g POINT NULL,
   gen BIGINT AS (i + 1) VIRTUAL
 ) DEFAULT CHARSET=utf8mb4;
 INSERT INTO types (id) VALUES (1);
@@ -27,14 +27,14 @@ INSERT INTO types VALUES (2, -128, 255, -32768, 16777215, -2147483648, 429496729
   '', '', '', '', '',
   X'00000000', X'', X'', X'',
   '0000-00-00', '0000-00-00 00:00:00', '1000-01-01 00:00:00.000000', '1970-01-01 00:00:01.000000', '-838:59:59', '-00:00:00.000001', 1901,
-  '{}', 'a', '', DEFAULT);
+  '{}', 'a', '', NULL, DEFAULT);
 INSERT INTO types VALUES (3, 127, 0, 32767, 0, 2147483647, 0, 9223372036854775807, 0,
   '99999999999999999999999999999999999.999999999999999999999999999999', 0, 3.14159, 2.718281828459045,
   b'0', b'1000000000000000000000000000000000000000000000000000000000000001',
   'ünïcödé', 'emoji 😀🚀 𝄞 and tab\tnewline\nquote\' backslash\\', 'café Ørsted', 'Ωmega', REPEAT('x', 70000),
   X'00FF00FF', X'00FF0A0D5C27', X'0001027F80FEFF', X'00',
   '9999-12-31', '9999-12-31 23:59:59', '2024-02-29 23:59:59.999999', '2038-01-19 03:14:07.999999', '838:59:59', '12:34:56.789012', 2155,
-  '{"b": [1, 2.5, "x"], "a": {"n": null, "t": true}}', 'c d', 'x,z', DEFAULT);
+  '{"b": [1, 2.5, "x"], "a": {"n": null, "t": true}}', 'c d', 'x,z', ST_GeomFromText('POINT(1.5 -2.25)'), DEFAULT);
 INSERT INTO types (id, lb, mt) VALUES (4, REPEAT(X'00FF', 1500000), REPEAT('長', 400000))
 "#;
 

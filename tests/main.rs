@@ -8,3 +8,4 @@ mod copy;
 mod crash;
 mod errors;
 mod oceanbase;
+mod schema;

@@ -231,7 +231,59 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             "fix the key named above; `omsctl init` writes a commented example of every key",
         )
     })?;
-    validate(raw, path).with_context(|| format!("invalid project file {}", path.display()))
+    validate(raw, path)
+        .map_err(|e| with_line(e, text))
+        .with_context(|| format!("invalid project file {}", path.display()))
+}
+
+/// Adds the line of the key a validation error names (its message starts with the key path).
+fn with_line(e: anyhow::Error, text: &str) -> anyhow::Error {
+    let Some(c) = e.downcast_ref::<crate::error::Classified>() else { return e };
+    let key = c.message.split([' ', ':']).next().unwrap_or_default();
+    match line_of_key(text, key) {
+        Some(line) => crate::error::classified(
+            c.kind,
+            format!("{} (line {line})", c.message),
+            c.hint.clone().unwrap_or_default(),
+        ),
+        None => e,
+    }
+}
+
+/// The 1-based line where a dotted key path (`full.concurrency`, `objects[1].include`,
+/// `tables."db.t".where`, `project.name`) is set.
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let (section, nth, leaf) = if let Some(rest) = key.strip_prefix("tables.\"") {
+        let (name, leaf) = rest.split_once('"')?;
+        (format!("[tables.\"{name}\"]"), 0, leaf.trim_start_matches('.').to_string())
+    } else if let Some(rest) = key.strip_prefix("objects[") {
+        let (n, leaf) = rest.split_once(']')?;
+        let leaf = leaf.trim_start_matches('.');
+        let leaf = leaf.split('[').next().unwrap_or(leaf);
+        ("[[objects]]".to_string(), n.parse().ok()?, leaf.to_string())
+    } else {
+        let (sec, leaf) = key.split_once('.')?;
+        (format!("[{sec}]"), 0, leaf.to_string())
+    };
+    let mut seen = 0usize;
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = t == section && {
+                seen += 1;
+                seen == nth + 1
+            };
+            if inside && leaf.is_empty() {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        if inside && t.split('=').next().is_some_and(|k| k.trim() == leaf) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// The dotted key path (`full.concurency`) of the key at `offset`: the nearest table header
@@ -394,10 +446,19 @@ include = "shop.*"
     }
 
     #[test]
-    fn zero_concurrency_is_rejected_with_the_key_path() {
+    fn zero_concurrency_is_rejected_with_the_key_path_and_line() {
         let text = MINIMAL.to_string() + "[full]\nconcurrency = 0\n";
         let m = msg(&parse(&text, Path::new("p.toml")).unwrap_err());
-        assert!(m.contains("full.concurrency"), "{m}");
+        assert!(m.contains("full.concurrency") && m.contains("(line 16)"), "{m}");
+    }
+
+    #[test]
+    fn keys_in_arrays_of_tables_and_quoted_tables_are_located() {
+        let text = "[[objects]]\ninclude = \"a.*\"\n[[objects]]\ninclude = \"bad\"\n[tables.\"a.b\"]\nwhere = \"\"\n";
+        assert_eq!(line_of_key(text, "objects[1].include"), Some(4));
+        assert_eq!(line_of_key(text, "objects[0].include"), Some(2));
+        assert_eq!(line_of_key(text, "tables.\"a.b\".where"), Some(6));
+        assert_eq!(line_of_key(text, "full.concurrency"), None);
     }
 
     #[test]

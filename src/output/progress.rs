@@ -32,7 +32,7 @@ impl Progress {
             let overall = mp.add(ProgressBar::new(total_rows.max(1)));
             overall.set_style(
                 ProgressStyle::with_template(
-                    "{prefix:>12} [{bar:30}] {human_pos}/{human_len} rows  {msg}  {per_sec}  ETA {eta}",
+                    "{prefix:>12} [{bar:30}] {human_pos}/{human_len} rows  {msg}  ETA {eta}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
@@ -79,7 +79,13 @@ impl Progress {
         s.bytes += bytes;
         if let Some((_, overall)) = &self.bars {
             overall.inc(rows);
-            overall.set_message(human_bytes(s.bytes));
+            let secs = s.started.elapsed().as_secs_f64().max(0.001);
+            overall.set_message(format!(
+                "{}  {:.0} rows/s  {}/s",
+                human_bytes(s.bytes),
+                s.run_rows as f64 / secs,
+                human_bytes((s.bytes as f64 / secs) as u64)
+            ));
             if let Ok(tables) = self.tables.lock()
                 && let Some(b) = tables.get(table)
             {
