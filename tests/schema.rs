@@ -28,19 +28,31 @@ async fn edited_ddl_is_applied_and_a_failed_object_can_be_skipped() {
         ),
     )
     .await;
-    let toml = project_toml(&name, ("mariadb", mariadb_port()), ("mariadb", mariadb_port()), &format!("{src}.*"), &dst, "");
+    let toml = project_toml(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("mariadb", mariadb_port()),
+        &format!("{src}.*"),
+        &dst,
+        "",
+    );
     let p = Project::new(&toml.replace("[project]\n", "[project]\ntypes = [\"schema\"]\n"));
     let out = p.expect(&["schema", "--dry-run"], 0);
     assert!(stdout(&out).contains("CREATE TABLE"), "{}", stdout(&out));
     let exists: Option<u64> = c
-        .exec_first("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", (&dst,))
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+            (&dst,),
+        )
         .await
         .unwrap();
     assert_eq!(exists, Some(0), "--dry-run created the database");
 
     let state = p.state_dir(&name);
     let t = ddl_file(&state, &format!("table_{dst}.t.sql"));
-    let text = std::fs::read_to_string(&t).unwrap().replace("COMMENT='orig'", "COMMENT='edited by a DBA'");
+    let text = std::fs::read_to_string(&t)
+        .unwrap()
+        .replace("COMMENT='orig'", "COMMENT='edited by a DBA'");
     std::fs::write(&t, text).unwrap();
     let t2 = ddl_file(&state, &format!("table_{dst}.t2.sql"));
     std::fs::write(&t2, "CREATE TABLE this is not sql").unwrap();
@@ -82,7 +94,14 @@ async fn edited_ddl_is_applied_and_a_failed_object_can_be_skipped() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stages_refuse_to_run_out_of_order_and_skip_lets_them() {
     let name = unique("order");
-    let toml = project_toml(&name, ("mariadb", mariadb_port()), ("mariadb", mariadb_port()), "nodb_x.*", "nodb_y", "");
+    let toml = project_toml(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("mariadb", mariadb_port()),
+        "nodb_x.*",
+        "nodb_y",
+        "",
+    );
     let p = Project::new(&toml);
     let out = p.expect(&["verify"], 2);
     assert!(stderr(&out).contains("schema"), "{}", stderr(&out));

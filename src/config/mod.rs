@@ -238,7 +238,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
 
 /// Adds the line of the key a validation error names (its message starts with the key path).
 fn with_line(e: anyhow::Error, text: &str) -> anyhow::Error {
-    let Some(c) = e.downcast_ref::<crate::error::Classified>() else { return e };
+    let Some(c) = e.downcast_ref::<crate::error::Classified>() else {
+        return e;
+    };
     let key = c.message.split([' ', ':']).next().unwrap_or_default();
     match line_of_key(text, key) {
         Some(line) => crate::error::classified(
@@ -255,7 +257,11 @@ fn with_line(e: anyhow::Error, text: &str) -> anyhow::Error {
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let (section, nth, leaf) = if let Some(rest) = key.strip_prefix("tables.\"") {
         let (name, leaf) = rest.split_once('"')?;
-        (format!("[tables.\"{name}\"]"), 0, leaf.trim_start_matches('.').to_string())
+        (
+            format!("[tables.\"{name}\"]"),
+            0,
+            leaf.trim_start_matches('.').to_string(),
+        )
     } else if let Some(rest) = key.strip_prefix("objects[") {
         let (n, leaf) = rest.split_once(']')?;
         let leaf = leaf.trim_start_matches('.');

@@ -31,11 +31,9 @@ impl Progress {
             let mp = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let overall = mp.add(ProgressBar::new(total_rows.max(1)));
             overall.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:>12} [{bar:30}] {human_pos}/{human_len} rows  {msg}  ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{prefix:>12} [{bar:30}] {human_pos}/{human_len} rows  {msg}  ETA {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
             );
             overall.set_prefix(label);
             overall.set_position(done_rows);

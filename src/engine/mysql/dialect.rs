@@ -191,6 +191,16 @@ pub fn insert(spec: &TableSpec, rows: usize) -> String {
     s
 }
 
+/// `LOAD DATA LOCAL INFILE` of tab-separated rows (see `tsv.rs`) into the spec's columns.
+pub fn load_data(spec: &TableSpec) -> String {
+    format!(
+        "LOAD DATA LOCAL INFILE 'omsctl.tsv' INTO TABLE {} CHARACTER SET utf8mb4 \
+         FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({})",
+        table(&spec.id),
+        column_list(&spec.columns)
+    )
+}
+
 /// `SELECT key FROM t WHERE (k…) IN ((?…), …)`: which of these keys exist.
 pub fn existing_keys(spec: &TableSpec, n: usize) -> String {
     let keys: Vec<String> = spec.key.iter().map(|&i| quote(&spec.columns[i])).collect();

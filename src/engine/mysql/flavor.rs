@@ -100,6 +100,13 @@ impl Flavor {
         self != Flavor::OceanBase
     }
 
+    /// Whether `LOAD DATA LOCAL INFILE` is part of the surrounding transaction (InnoDB on
+    /// MySQL and MariaDB). OceanBase commits it on its own and TiDB in batches, so they get
+    /// multi-row INSERTs, which keep a chunk and its fence row atomic.
+    pub fn transactional_load_data(self) -> bool {
+        matches!(self, Flavor::MySql | Flavor::MariaDb)
+    }
+
     /// Whether one ALTER TABLE may add several indexes (one pass over the table).
     pub fn combines_index_adds(self) -> bool {
         self != Flavor::OceanBase

@@ -14,6 +14,7 @@ mod ddl;
 pub mod dialect;
 mod flavor;
 mod reader;
+mod tsv;
 mod values;
 mod writer;
 
@@ -298,6 +299,7 @@ impl Engine for MysqlEngine {
             conn: self.conn().await?,
             endpoint: self.endpoint.clone(),
             meta_db: self.endpoint.meta_database.clone(),
+            flavor: self.flavor,
         }))
     }
 

@@ -22,7 +22,11 @@ pub struct MysqlWriter {
     pub conn: Conn,
     pub endpoint: Endpoint,
     pub meta_db: String,
+    pub flavor: super::Flavor,
 }
+
+/// Bytes per LOAD DATA packet sent to the server.
+const LOAD_CHUNK_BYTES: usize = 1 << 20;
 
 impl MysqlWriter {
     async fn insert_rows(&mut self, spec: &TableSpec, rows: Vec<Row>, batch_rows: usize) -> Result<()> {
@@ -58,6 +62,56 @@ impl MysqlWriter {
         Ok(found)
     }
 
+    /// Streams the chunk's rows through one `LOAD DATA LOCAL INFILE` (inside the chunk's
+    /// transaction; InnoDB makes it transactional). Returns whether the reader's end marker
+    /// arrived.
+    async fn load_rows(
+        &mut self,
+        spec: &TableSpec,
+        rx: &mut mpsc::Receiver<RowBatch>,
+        stats: &mut ChunkStats,
+    ) -> Result<bool> {
+        let (btx, brx) = mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+        let stream = futures_util::stream::unfold(brx, |mut brx| async move { brx.recv().await.map(|b| (b, brx)) });
+        self.conn
+            .set_infile_handler(async move { Ok(futures_util::StreamExt::boxed(stream)) });
+        let sql = dialect::load_data(spec);
+        let ep = self.endpoint.clone();
+        let conn = &mut self.conn;
+        let load = async move { conn.query_drop(sql).await.map_err(|e| classify(e, &ep)) };
+        let feed = async {
+            let mut saw_end = false;
+            let mut buf = Vec::with_capacity(LOAD_CHUNK_BYTES + 4096);
+            while let Some(batch) = rx.recv().await {
+                saw_end |= batch.end;
+                stats.bytes += batch.bytes as u64;
+                stats.rows += batch.rows.len() as u64;
+                for row in &batch.rows {
+                    super::tsv::encode_row(row, &mut buf);
+                    if buf.len() >= LOAD_CHUNK_BYTES {
+                        let full = std::mem::replace(&mut buf, Vec::with_capacity(LOAD_CHUNK_BYTES + 4096));
+                        if btx.send(Ok(bytes::Bytes::from(full))).await.is_err() {
+                            return saw_end;
+                        }
+                    }
+                }
+            }
+            if !saw_end {
+                // Make the server fail the statement rather than load a partial chunk.
+                let _ = btx.send(Err(std::io::Error::other("source read stopped early"))).await;
+                return false;
+            }
+            if !buf.is_empty() {
+                let _ = btx.send(Ok(bytes::Bytes::from(buf))).await;
+            }
+            drop(btx);
+            saw_end
+        };
+        let (loaded, saw_end) = tokio::join!(load, feed);
+        loaded?;
+        Ok(saw_end)
+    }
+
     async fn query(&mut self, sql: &str) -> Result<()> {
         let ep = &self.endpoint;
         self.conn.query_drop(sql).await.map_err(|e| classify(e, ep))
@@ -72,28 +126,33 @@ impl Writer for MysqlWriter {
         self.query("START TRANSACTION").await?;
         let result: Result<()> = async {
             let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
-            let mut saw_end = false;
-            while let Some(batch) = rx.recv().await {
-                saw_end |= batch.end;
-                stats.bytes += batch.bytes as u64;
-                let mut rows = batch.rows;
-                if job.on_nonempty == NonEmptyTarget::Ignore && !spec.key.is_empty() {
-                    let existing = self.existing(spec, &rows).await?;
-                    if !existing.is_empty() {
-                        rows.retain(|r| {
-                            let k = spec.key_of(r);
-                            if existing.contains(&canonical_row(&k, &kinds)) {
-                                stats.conflicts.push(k);
-                                false
-                            } else {
-                                true
-                            }
-                        });
+            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && self.flavor.transactional_load_data() {
+                self.load_rows(spec, &mut rx, &mut stats).await?
+            } else {
+                let mut saw_end = false;
+                while let Some(batch) = rx.recv().await {
+                    saw_end |= batch.end;
+                    stats.bytes += batch.bytes as u64;
+                    let mut rows = batch.rows;
+                    if job.on_nonempty == NonEmptyTarget::Ignore && !spec.key.is_empty() {
+                        let existing = self.existing(spec, &rows).await?;
+                        if !existing.is_empty() {
+                            rows.retain(|r| {
+                                let k = spec.key_of(r);
+                                if existing.contains(&canonical_row(&k, &kinds)) {
+                                    stats.conflicts.push(k);
+                                    false
+                                } else {
+                                    true
+                                }
+                            });
+                        }
                     }
+                    stats.rows += rows.len() as u64;
+                    self.insert_rows(spec, rows, job.batch_rows).await?;
                 }
-                stats.rows += rows.len() as u64;
-                self.insert_rows(spec, rows, job.batch_rows).await?;
-            }
+                saw_end
+            };
             if !saw_end {
                 anyhow::bail!("reading the chunk from the source stopped early; the chunk was rolled back");
             }
