@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('precheck', 'precheck', [CompletionResultType]::ParameterValue, 'Check connectivity, privileges, settings, keys, conversions and target contents')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Convert and create tables, indexes, constraints, triggers and views on the target')
             [CompletionResult]::new('full', 'full', [CompletionResultType]::ParameterValue, 'Copy existing rows in parallel, chunk by chunk; resumes where it stopped')
+            [CompletionResult]::new('incr', 'incr', [CompletionResultType]::ParameterValue, 'Replay the source''s binlog on the target; follows until interrupted (exit 130)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare source and target with chunked checksums and a row-level diff')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run every stage the project selects, in order, skipping completed ones')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show every stage and per-table progress')
@@ -102,6 +103,24 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output: one JSON object on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'omsctl;incr' {
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Stop at this binlog position (FILE:POS)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Catch up to the source position current at start, then exit 0 (for cron and CI)')
+            [CompletionResult]::new('--skip-ddl', '--skip-ddl', [CompletionResultType]::ParameterName, 'Skip the one unsupported DDL statement the stage stopped at')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output: one JSON object on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
@@ -240,6 +259,7 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('precheck', 'precheck', [CompletionResultType]::ParameterValue, 'Check connectivity, privileges, settings, keys, conversions and target contents')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Convert and create tables, indexes, constraints, triggers and views on the target')
             [CompletionResult]::new('full', 'full', [CompletionResultType]::ParameterValue, 'Copy existing rows in parallel, chunk by chunk; resumes where it stopped')
+            [CompletionResult]::new('incr', 'incr', [CompletionResultType]::ParameterValue, 'Replay the source''s binlog on the target; follows until interrupted (exit 130)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare source and target with chunked checksums and a row-level diff')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run every stage the project selects, in order, skipping completed ones')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show every stage and per-table progress')
@@ -261,6 +281,9 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             break
         }
         'omsctl;help;full' {
+            break
+        }
+        'omsctl;help;incr' {
             break
         }
         'omsctl;help;verify' {

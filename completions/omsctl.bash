@@ -25,6 +25,9 @@ _omsctl() {
             omsctl,help)
                 cmd="omsctl__subcmd__help"
                 ;;
+            omsctl,incr)
+                cmd="omsctl__subcmd__incr"
+                ;;
             omsctl,init)
                 cmd="omsctl__subcmd__init"
                 ;;
@@ -64,6 +67,9 @@ _omsctl() {
             omsctl__subcmd__help,help)
                 cmd="omsctl__subcmd__help__subcmd__help"
                 ;;
+            omsctl__subcmd__help,incr)
+                cmd="omsctl__subcmd__help__subcmd__incr"
+                ;;
             omsctl__subcmd__help,init)
                 cmd="omsctl__subcmd__help__subcmd__init"
                 ;;
@@ -101,7 +107,7 @@ _omsctl() {
 
     case "${cmd}" in
         omsctl)
-            opts="-c -v -q -y -h -V --project --state-dir --json --verbose --quiet --yes --help --version init precheck schema full verify run status retry skip reset completions man help"
+            opts="-c -v -q -y -h -V --project --state-dir --json --verbose --quiet --yes --help --version init precheck schema full incr verify run status retry skip reset completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,7 +185,7 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__help)
-            opts="init precheck schema full verify run status retry skip reset completions man help"
+            opts="init precheck schema full incr verify run status retry skip reset completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,6 +227,20 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omsctl__subcmd__help__subcmd__incr)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -367,6 +387,36 @@ _omsctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omsctl__subcmd__incr)
+            opts="-c -v -q -y -h --once --until --skip-ddl --project --state-dir --json --verbose --quiet --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -7,5 +7,6 @@ mod cli;
 mod copy;
 mod crash;
 mod errors;
+mod incr;
 mod oceanbase;
 mod schema;

@@ -85,6 +85,15 @@ async fn dispatch(cli: &Cli, ctx: &mut Ctx) -> Result<()> {
             },
         ),
         Command::Full => single(StageId::Full, StageOpts::default()),
+        Command::Incr { once, until, skip_ddl } => single(
+            StageId::Incr,
+            StageOpts {
+                once: *once,
+                until: until.clone(),
+                skip_ddl: *skip_ddl,
+                ..Default::default()
+            },
+        ),
         Command::Verify {
             repair,
             only_inconsistent,
@@ -173,6 +182,9 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
         StageId::Full => {
             "the chunk plan and the target's progress fences; rows already copied stay on the target, so empty the tables or use on_nonempty_target = \"ignore\" before copying again"
         }
+        StageId::Incr => {
+            "the incremental checkpoint on the target and the local lag and counts; the next incr starts from the full copy's consistent point or [incr] start_at"
+        }
         StageId::Verify => "the verify report, diff and repair SQL",
     };
     if !ctx
@@ -197,6 +209,12 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
             target.clear_fences(&ctx.project.name).await?;
             remove(d.full())?;
             remove(d.full_conflicts())?;
+        }
+        StageId::Incr => {
+            let target = ctx.target().await?;
+            target.clear_incr_checkpoint(&ctx.project.name).await?;
+            remove(d.incr())?;
+            remove(d.incr_conflicts())?;
         }
         StageId::Verify => {
             remove(d.verify())?;

@@ -70,6 +70,18 @@ pub enum Command {
     },
     /// Copy existing rows in parallel, chunk by chunk; resumes where it stopped.
     Full,
+    /// Replay the source's binlog on the target; follows until interrupted (exit 130).
+    Incr {
+        /// Catch up to the source position current at start, then exit 0 (for cron and CI).
+        #[arg(long, conflicts_with = "until")]
+        once: bool,
+        /// Stop at this binlog position (FILE:POS).
+        #[arg(long, value_name = "FILE:POS", value_parser = parse_position)]
+        until: Option<crate::model::position::Position>,
+        /// Skip the one unsupported DDL statement the stage stopped at.
+        #[arg(long)]
+        skip_ddl: bool,
+    },
     /// Compare source and target with chunked checksums and a row-level diff.
     Verify {
         /// Apply the repair SQL (source is the truth), then re-verify.
@@ -105,6 +117,10 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+fn parse_position(s: &str) -> Result<crate::model::position::Position, String> {
+    s.parse()
 }
 
 fn parse_stage(s: &str) -> Result<StageId, String> {

@@ -70,7 +70,8 @@ pub(super) struct RawEndpoint {
     password_env: Option<String>,
     #[serde(default = "default_connect_timeout")]
     connect_timeout_s: u64,
-    /// Target only: the database that holds omsctl's progress fences.
+    /// The database that holds omsctl's own tables on this server (progress fences and the
+    /// incremental checkpoint on a target, the heartbeat on a source).
     meta_database: Option<String>,
 }
 
@@ -111,12 +112,6 @@ impl RawEndpoint {
             return Err(usage(
                 format!("{role}.password_env = {env:?} is not an environment variable name"),
                 "name the variable that holds the password, e.g. password_env = \"SRC_PASSWORD\"",
-            ));
-        }
-        if role == "source" && self.meta_database.is_some() {
-            return Err(usage(
-                "source.meta_database is only valid for the target",
-                "move meta_database to [target]",
             ));
         }
         let meta_database = self.meta_database.unwrap_or_else(|| "omsctl".to_string());

@@ -46,6 +46,8 @@ struct RawProject {
     full: FullSettings,
     #[serde(default)]
     verify: VerifySettings,
+    #[serde(default)]
+    incr: IncrSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,6 +146,58 @@ impl Default for VerifySettings {
     }
 }
 
+/// What incremental sync does when the target disagrees with a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Write the row as the source has it and log the conflict.
+    #[default]
+    Log,
+    /// Stop the stage (exit 1) with the conflict shown.
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DmlKind {
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IncrSettings {
+    /// Where to start when there is no full copy to start from: "now" or "FILE:POS".
+    pub start_at: Option<String>,
+    /// Replica id on the source; default derived from the project name.
+    pub server_id: Option<u32>,
+    /// Write a heartbeat row on the source every second (needs CREATE and INSERT on
+    /// source.meta_database) so that lag is measured even when the source is idle.
+    pub heartbeat: bool,
+    pub on_conflict: OnConflict,
+    /// Row change kinds replicated (OMS DML filter).
+    pub dml: Vec<DmlKind>,
+    /// Row changes per target transaction at most.
+    pub batch_rows: usize,
+    /// How long a batch may wait for more changes before it is applied.
+    pub batch_ms: u64,
+}
+
+impl Default for IncrSettings {
+    fn default() -> Self {
+        IncrSettings {
+            start_at: None,
+            server_id: None,
+            heartbeat: true,
+            on_conflict: OnConflict::Log,
+            dml: vec![DmlKind::Insert, DmlKind::Update, DmlKind::Delete],
+            batch_rows: 2000,
+            batch_ms: 200,
+        }
+    }
+}
+
 /// A validated project. Only [`load`] / [`parse`] build one.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -157,6 +211,7 @@ pub struct Project {
     pub schema: SchemaSettings,
     pub full: FullSettings,
     pub verify: VerifySettings,
+    pub incr: IncrSettings,
 }
 
 /// The secret-free copy of the project kept in the state directory.
@@ -338,11 +393,11 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
     }
     types.sort();
     types.dedup();
-    for t in [MigrationType::Incr, MigrationType::Reverse] {
+    for t in [MigrationType::Reverse] {
         if types.contains(&t) {
             return Err(usage(
                 format!("project.types: {:?} is not available in this version", t),
-                "remove it; incremental sync and reverse sync come in a later release (see CHANGELOG.md)",
+                "remove it; reverse sync comes in a later release (see CHANGELOG.md)",
             ));
         }
     }
@@ -375,6 +430,18 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
             "each worker holds one connection to each server; 2 to 8 is typical",
         ));
     }
+    if let Some(s) = &raw.incr.start_at
+        && s != "now"
+        && s.parse::<crate::model::position::Position>().is_err()
+    {
+        {
+            return Err(usage(
+                format!("incr.start_at = {s:?} is neither \"now\" nor a binlog position"),
+                "write start_at = \"now\" or start_at = \"mysql-bin.000003:4567\" (see SHOW MASTER STATUS)",
+            ));
+        }
+    }
+    check_positive("incr.batch_rows", raw.incr.batch_rows as u64)?;
     if raw.full.batch_rows > 10_000 {
         return Err(usage(
             format!("full.batch_rows = {} is above 10000", raw.full.batch_rows),
@@ -392,6 +459,7 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
         schema: raw.schema,
         full: raw.full,
         verify: raw.verify,
+        incr: raw.incr,
     })
 }
 

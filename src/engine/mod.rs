@@ -5,6 +5,8 @@ pub mod mysql;
 
 use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule};
 use crate::model::catalog::{Catalog, TableId, ValueKind};
+use crate::model::change::{ChangeEvent, RowOp};
+use crate::model::position::Position;
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value};
 use anyhow::Result;
@@ -72,6 +74,9 @@ pub struct CheckScope<'a> {
     pub wants_schema: bool,
     pub wants_full: bool,
     pub wants_verify: bool,
+    pub wants_incr: bool,
+    /// Rows to copy (estimate), to judge binlog retention against the copy time.
+    pub estimated_rows: u64,
     /// Tables in scope, as named on this side.
     pub tables: &'a [TableId],
 }
@@ -213,6 +218,82 @@ pub struct DdlPlan {
     pub report: Vec<Conversion>,
 }
 
+/// A source's change log as a stream of committed transactions, DDL and heartbeats.
+#[async_trait]
+pub trait ChangeStream: Send {
+    /// The next event; `None` when a non-blocking stream reached the end of the log.
+    async fn next(&mut self) -> Result<Option<ChangeEvent>>;
+}
+
+/// What to read from a change log.
+pub struct ChangeOpts {
+    /// Our replica id on the source (MySQL server_id).
+    pub server_id: u32,
+    /// End at the current end of the log instead of waiting for more.
+    pub non_blocking: bool,
+    /// The project's matching rules: row changes of every table they select are wanted,
+    /// including tables created after the stream opened.
+    pub rules: Vec<ObjectRule>,
+    pub project: String,
+    /// omsctl's heartbeat table on this server (lag measurement).
+    pub heartbeat_table: TableId,
+    /// omsctl's checkpoint table on this server: transactions that touch it were written by
+    /// omsctl itself and are flagged, so that reverse sync does not echo them.
+    pub marker_table: TableId,
+}
+
+/// One row change ready for the target: rows already projected to the target spec.
+pub struct TargetChange {
+    pub spec: Arc<TableSpec>,
+    pub op: RowOp,
+}
+
+/// A unit of replay: applied in one target transaction together with the checkpoint.
+pub struct ApplyBatch<'a> {
+    pub changes: &'a [TargetChange],
+    pub checkpoint: &'a Position,
+    pub project: &'a str,
+    /// Safe mode: upserts and deletes that tolerate rows already (or not yet) there, used while
+    /// replaying changes that overlap the full copy; conflicts are not reported.
+    pub safe: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub table: String,
+    /// `duplicate_key` (insert of a row that exists) or `missing_row` (update/delete of a row
+    /// that does not).
+    pub kind: &'static str,
+    pub key: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyStats {
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Replays row changes on a target.
+#[async_trait]
+pub trait Applier: Send {
+    async fn apply(&mut self, batch: &ApplyBatch<'_>) -> Result<ApplyStats>;
+}
+
+/// What to do with a DDL statement seen in the change log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DdlAction {
+    /// Not about a table in scope.
+    Ignore,
+    /// Apply this statement (converted for the target) with this default database; `tables`
+    /// are the source tables whose definition changed.
+    Apply {
+        database: Option<String>,
+        statement: String,
+        tables: Vec<TableId>,
+    },
+    /// A statement omsctl does not replicate; the stage stops until it is skipped.
+    Unsupported { reason: String },
+}
+
 /// A connection-holding reader (a worker's source side, or either side of verify).
 #[async_trait]
 pub trait Reader: Send {
@@ -265,8 +346,31 @@ pub trait Engine: Send + Sync {
     /// Sorted key values that cut the table into chunks of about `chunk_rows` rows.
     async fn chunk_boundaries(&self, spec: &TableSpec, chunk_rows: u64) -> Result<Vec<Vec<Value>>>;
     /// `workers` readers that all see the same consistent snapshot when the server allows it;
-    /// the bool says whether they do.
-    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool)>;
+    /// the bool says whether they do; the position is where the change log stood at that
+    /// snapshot (or just before it), `None` when the server keeps no change log.
+    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)>;
+    /// The end of the change log now; `None` when the server keeps none.
+    async fn current_position(&self) -> Result<Option<Position>>;
+    /// Reads the change log from `from`.
+    async fn open_changes(&self, from: &Position, opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>>;
+    /// Creates the heartbeat table on this (source) server.
+    async fn prepare_heartbeat(&self) -> Result<()>;
+    /// Writes this project's heartbeat row (unix milliseconds).
+    async fn heartbeat(&self, project: &str, now_ms: u64) -> Result<()>;
+    /// The position replay has committed on this (target) server.
+    async fn incr_checkpoint(&self, project: &str) -> Result<Option<Position>>;
+    async fn clear_incr_checkpoint(&self, project: &str) -> Result<()>;
+    async fn applier(&self) -> Result<Box<dyn Applier>>;
+    /// Decides how a DDL statement from the change log is replicated to this (target) engine.
+    /// `target_of` maps a source table to its target (None: out of scope); `in_scope_db` says
+    /// whether a source database holds tables in scope.
+    fn replicate_ddl(
+        &self,
+        database: &str,
+        statement: &str,
+        target_of: &(dyn Fn(&TableId) -> Option<TableId> + Sync),
+        in_scope_db: &(dyn Fn(&str) -> bool + Sync),
+    ) -> DdlAction;
     /// A reader on the current data.
     async fn reader(&self) -> Result<Box<dyn Reader>>;
     async fn writer(&self) -> Result<Box<dyn Writer>>;

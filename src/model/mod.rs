@@ -1,5 +1,7 @@
 //! Engine-neutral data model: catalog objects, row values, key ranges.
 
 pub mod catalog;
+pub mod change;
+pub mod position;
 pub mod range;
 pub mod value;

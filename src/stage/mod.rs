@@ -3,6 +3,7 @@
 //! only through the traits in `engine`.
 
 pub mod full;
+pub mod incr;
 pub mod precheck;
 pub mod schema;
 pub mod scope;
@@ -26,7 +27,7 @@ pub struct Ctx {
     pub yes: bool,
     pub cancel: watch::Receiver<bool>,
     source: Option<Arc<dyn Engine>>,
-    target: Option<Arc<dyn Engine>>,
+    pub(crate) target: Option<Arc<dyn Engine>>,
 }
 
 impl Ctx {
@@ -78,9 +79,10 @@ pub fn plan(project: &Project) -> Vec<StageId> {
         match t {
             MigrationType::Schema => out.push(StageId::Schema),
             MigrationType::Full => out.push(StageId::Full),
+            MigrationType::Incr => out.push(StageId::Incr),
             MigrationType::Verify => out.push(StageId::Verify),
             // Rejected by config validation in this release.
-            MigrationType::Incr | MigrationType::Reverse => {}
+            MigrationType::Reverse => {}
         }
     }
     out
@@ -89,6 +91,12 @@ pub fn plan(project: &Project) -> Vec<StageId> {
 /// Options a single stage run may take.
 #[derive(Debug, Default, Clone)]
 pub struct StageOpts {
+    /// incr: catch up to the source position current at start, then stop.
+    pub once: bool,
+    /// incr: stop at this position.
+    pub until: Option<crate::model::position::Position>,
+    /// incr: skip the unsupported DDL statement the stage stopped at.
+    pub skip_ddl: bool,
     pub dry_run: bool,
     pub skip_objects: Vec<String>,
     pub repair: bool,
@@ -139,6 +147,7 @@ pub async fn run_stage(ctx: &mut Ctx, id: StageId, opts: &StageOpts) -> Result<S
         StageId::Precheck => precheck::run(ctx).await,
         StageId::Schema => schema::run(ctx, opts).await,
         StageId::Full => full::run(ctx).await,
+        StageId::Incr => incr::run(ctx, opts).await,
         StageId::Verify => verify::run(ctx, opts).await,
     };
     if dry {
@@ -176,7 +185,13 @@ pub async fn run_all(ctx: &mut Ctx) -> Result<Vec<(StageId, StageOutcome)>> {
             return Err(crate::error::interrupted());
         }
         ctx.out.status(&format!("== {id}"));
-        let outcome = run_stage(ctx, id, &StageOpts::default()).await?;
+        // Within `run`, incremental sync catches up and hands over to verify; `omsctl incr`
+        // (follow mode) keeps it running afterwards.
+        let opts = StageOpts {
+            once: id == StageId::Incr,
+            ..StageOpts::default()
+        };
+        let outcome = run_stage(ctx, id, &opts).await?;
         let negative = outcome.negative.clone();
         done.push((id, outcome));
         if let Some(why) = negative {

@@ -108,6 +108,14 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
             return Ok(items);
         }
     };
+    let catalog = match source.catalog(&scope.tables, &scope.views).await {
+        Ok(c) => c,
+        Err(e) => {
+            items.push(fail_from("source.catalog", "source catalog", &e));
+            return Ok(items);
+        }
+    };
+    let estimated_rows: u64 = catalog.tables.iter().map(|t| t.row_estimate).sum();
     let target_ids: Vec<_> = scope.mappings.iter().map(|m| m.target.clone()).collect();
     let wants = |t| project.wants(t);
     items.extend(
@@ -117,6 +125,8 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
                 wants_schema: wants(MigrationType::Schema),
                 wants_full: wants(MigrationType::Full),
                 wants_verify: wants(MigrationType::Verify),
+                wants_incr: wants(MigrationType::Incr),
+                estimated_rows,
                 tables: &scope.tables,
             })
             .await,
@@ -128,20 +138,37 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
                 wants_schema: wants(MigrationType::Schema),
                 wants_full: wants(MigrationType::Full),
                 wants_verify: wants(MigrationType::Verify),
+                wants_incr: wants(MigrationType::Incr),
+                estimated_rows,
                 tables: &target_ids,
             })
             .await,
     );
 
-    let catalog = match source.catalog(&scope.tables, &scope.views).await {
-        Ok(c) => c,
-        Err(e) => {
-            items.push(fail_from("source.catalog", "source catalog", &e));
-            return Ok(items);
-        }
-    };
     if let Err(e) = scope::check_columns(&catalog, &scope.mappings) {
         items.push(fail_from("tables.columns", "per-table settings", &e));
+    }
+    if project.wants(MigrationType::Incr) {
+        let filtered: Vec<&String> = project
+            .tables
+            .iter()
+            .filter(|(_, t)| t.filter.is_some())
+            .map(|(k, _)| k)
+            .collect();
+        if !filtered.is_empty() {
+            items.push(
+                CheckItem::new(
+                    "incr.row_filters",
+                    "row filters and incremental sync",
+                    CheckStatus::Fail,
+                    format!(
+                        "incremental sync replays every change of a table; the row filters of {} would not hold",
+                        filtered.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .fix("remove `where` from those tables, or \"incr\" from project.types"),
+            );
+        }
     }
     let keyless: Vec<String> = catalog
         .tables

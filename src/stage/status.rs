@@ -15,6 +15,7 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
     let full: Option<FullState> = dir.read_json(&dir.full())?;
     let verify: Option<VerifyState> = dir.read_json(&dir.verify())?;
     let schema: Option<SchemaPlan> = dir.read_json(&dir.schema_plan())?;
+    let incr: Option<super::incr::IncrState> = dir.read_json(&dir.incr())?;
     let planned = super::plan(project);
     let now = stages_now_ms();
 
@@ -67,6 +68,12 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
         return out.json(&json!({
             "project": project.name, "state_dir": dir.root().display().to_string(),
             "running": !dir.is_idle(), "stages": stage_rows, "tables": tables, "schema": schema_summary,
+            "incr": incr.as_ref().map(|i| json!({
+                "position": i.position.as_ref().map(ToString::to_string),
+                "lag_ms": i.lag_ms, "lag_updated_ms": i.lag_updated_ms,
+                "lag_age_ms": i.lag_updated_ms.map(|u| now.saturating_sub(u)),
+                "transactions": i.transactions, "ddl": i.ddl, "conflicts": i.conflicts, "tables": i.tables,
+            })),
         }));
     }
     out.say(&format!("project {}  (state: {})", project.name, dir.root().display()))?;
@@ -100,6 +107,38 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
             "schema objects: {} total, {} done, {} pending, {} failed, {} skipped",
             s["objects"], s["done"], s["pending"], s["failed"], s["skipped"]
         ))?;
+    }
+    if let Some(i) = &incr {
+        let lag = match (i.lag_ms, i.lag_updated_ms) {
+            (Some(l), Some(u)) => format!(
+                "lag {:.1} s (updated {} ago)",
+                l as f64 / 1000.0,
+                human_duration(now.saturating_sub(u))
+            ),
+            _ => "lag unknown".into(),
+        };
+        out.say(&format!(
+            "incr: at {}, {lag}; {} transactions, {} DDL, {} conflicts",
+            i.position
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "-".into()),
+            i.transactions,
+            i.ddl,
+            i.conflicts
+        ))?;
+        if !i.tables.is_empty() {
+            let mut t = new_table(&["table", "inserts", "updates", "deletes"]);
+            for (name, c) in &i.tables {
+                t.add_row(vec![
+                    name.clone(),
+                    c.insert.to_string(),
+                    c.update.to_string(),
+                    c.delete.to_string(),
+                ]);
+            }
+            out.table(&t)?;
+        }
     }
     if let Some(f) = &full {
         let mut t = new_table(&["table", "target", "chunks", "rows copied", "size", "verify"]);

@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 /// schema/report.md     the conversion report (lossy and unsupported mappings)
 /// full.json            chunk plan and progress per table (the target's fence table is authoritative)
 /// full-conflicts.jsonl rows kept on a non-empty target (on_nonempty_target = "ignore")
+/// incr.json            incremental sync: position, lag, per-table counts (the target's
+///                      checkpoint table is authoritative)
+/// incr-conflicts.jsonl rows the target disagreed with during incremental sync
 /// verify.json          per-table verification result and differing chunks
 /// verify/diff.jsonl    every differing row, by key
 /// verify/repair.sql    SQL that makes the target equal to the source
@@ -70,6 +73,12 @@ impl StateDir {
     }
     pub fn full_conflicts(&self) -> PathBuf {
         self.root.join("full-conflicts.jsonl")
+    }
+    pub fn incr(&self) -> PathBuf {
+        self.root.join("incr.json")
+    }
+    pub fn incr_conflicts(&self) -> PathBuf {
+        self.root.join("incr-conflicts.jsonl")
     }
     pub fn verify(&self) -> PathBuf {
         self.root.join("verify.json")

@@ -15,17 +15,25 @@ pub enum StageId {
     Precheck,
     Schema,
     Full,
+    Incr,
     Verify,
 }
 
 impl StageId {
-    pub const ALL: [StageId; 4] = [StageId::Precheck, StageId::Schema, StageId::Full, StageId::Verify];
+    pub const ALL: [StageId; 5] = [
+        StageId::Precheck,
+        StageId::Schema,
+        StageId::Full,
+        StageId::Incr,
+        StageId::Verify,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             StageId::Precheck => "precheck",
             StageId::Schema => "schema",
             StageId::Full => "full",
+            StageId::Incr => "incr",
             StageId::Verify => "verify",
         }
     }
@@ -43,7 +51,7 @@ impl FromStr for StageId {
         StageId::ALL
             .into_iter()
             .find(|x| x.as_str() == s)
-            .ok_or_else(|| format!("unknown stage {s:?}; stages are precheck, schema, full, verify"))
+            .ok_or_else(|| format!("unknown stage {s:?}; stages are precheck, schema, full, incr, verify"))
     }
 }
 

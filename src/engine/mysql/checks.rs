@@ -179,6 +179,142 @@ pub fn privilege_checks(grants: &[Grant], scope: &CheckScope<'_>, meta_db: &str)
     items
 }
 
+/// Binlog settings incremental sync needs, with the exact fix for each.
+pub fn binlog_checks(
+    vars: &std::collections::BTreeMap<String, String>,
+    grants: &[Grant],
+    estimated_rows: u64,
+    meta_db: &str,
+) -> Vec<CheckItem> {
+    let get = |k: &str| vars.get(k).map(String::as_str).unwrap_or("");
+    let mut items = Vec::new();
+    let item = |id: &str, title: &str, ok: bool, detail: String, fix: &str| {
+        let c = CheckItem::new(
+            id,
+            title,
+            if ok { CheckStatus::Pass } else { CheckStatus::Fail },
+            detail,
+        );
+        if ok { c } else { c.fix(fix) }
+    };
+    let on = matches!(get("log_bin"), "1" | "ON");
+    items.push(item(
+        "source.binlog",
+        "binlog enabled",
+        on,
+        format!("log_bin = {}", get("log_bin")),
+        "add log_bin = mysql-bin to the server's configuration and restart it",
+    ));
+    items.push(item(
+        "source.binlog_format",
+        "binlog format ROW",
+        get("binlog_format").eq_ignore_ascii_case("ROW"),
+        format!("binlog_format = {}", get("binlog_format")),
+        "SET GLOBAL binlog_format = 'ROW'; (and binlog_format = ROW in the configuration)",
+    ));
+    items.push(item(
+        "source.binlog_row_image",
+        "full row images",
+        get("binlog_row_image").eq_ignore_ascii_case("FULL"),
+        format!("binlog_row_image = {}", get("binlog_row_image")),
+        "SET GLOBAL binlog_row_image = 'FULL'; (and in the configuration)",
+    ));
+    items.push(item(
+        "source.server_id",
+        "server_id set",
+        get("server_id") != "0" && !get("server_id").is_empty(),
+        format!("server_id = {}", get("server_id")),
+        "set server_id to a unique non-zero value in the configuration and restart",
+    ));
+    match vars.get("binlog_row_metadata").map(String::as_str) {
+        Some("FULL") => items.push(CheckItem::new(
+            "source.binlog_row_metadata",
+            "column names in the binlog",
+            CheckStatus::Pass,
+            "binlog_row_metadata = FULL",
+        )),
+        Some(v) => items.push(
+            CheckItem::new(
+                "source.binlog_row_metadata",
+                "column names in the binlog",
+                CheckStatus::Warn,
+                format!("binlog_row_metadata = {v}: changes logged before a column DDL are mapped by position"),
+            )
+            .fix("SET GLOBAL binlog_row_metadata = 'FULL';"),
+        ),
+        None => {}
+    }
+    // Retention: 0 means binlogs are never purged.
+    let secs: u64 = vars
+        .get("binlog_expire_logs_seconds")
+        .and_then(|v| v.parse().ok())
+        .filter(|s| *s > 0)
+        .or_else(|| {
+            vars.get("expire_logs_days")
+                .and_then(|v| v.parse::<f64>().ok())
+                .map(|d| (d * 86_400.0) as u64)
+        })
+        .unwrap_or(0);
+    // A copy here runs at 50k rows/s or better; demand twice that time, and a day at least.
+    let needed = (estimated_rows / 50_000 * 2).max(86_400);
+    let detail = if secs == 0 {
+        "binlogs are never purged".to_string()
+    } else {
+        format!(
+            "binlogs kept {} h; the copy needs about {} h of them",
+            secs / 3600,
+            needed / 3600
+        )
+    };
+    items.push(if secs == 0 || secs >= needed {
+        CheckItem::new("source.binlog_retention", "binlog retention", CheckStatus::Pass, detail)
+    } else {
+        CheckItem::new("source.binlog_retention", "binlog retention", CheckStatus::Fail, detail).fix(format!(
+            "SET GLOBAL binlog_expire_logs_seconds = {};",
+            needed.max(259_200)
+        ))
+    });
+    let repl = ["REPLICATION SLAVE", "REPLICATION REPLICA"]
+        .iter()
+        .any(|p| has(grants, p, "*", "*"));
+    items.push(if repl {
+        CheckItem::new(
+            "source.replication_privilege",
+            "binlog read privilege",
+            CheckStatus::Pass,
+            "REPLICATION SLAVE granted",
+        )
+    } else {
+        CheckItem::new(
+            "source.replication_privilege",
+            "binlog read privilege",
+            CheckStatus::Fail,
+            "REPLICATION SLAVE is not granted",
+        )
+        .fix("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO CURRENT_USER;")
+    });
+    let hb = has(grants, "CREATE", meta_db, "*") && has(grants, "INSERT", meta_db, "*");
+    items.push(if hb {
+        CheckItem::new(
+            "source.heartbeat",
+            "heartbeat table",
+            CheckStatus::Pass,
+            format!("{meta_db}.heartbeat can be written"),
+        )
+    } else {
+        CheckItem::new(
+            "source.heartbeat",
+            "heartbeat table",
+            CheckStatus::Warn,
+            format!("cannot write {meta_db}.heartbeat: lag is exact only while changes flow"),
+        )
+        .fix(format!(
+            "GRANT CREATE, INSERT, DELETE ON `{meta_db}`.* TO CURRENT_USER; (or [incr] heartbeat = false)"
+        ))
+    });
+    items
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +336,32 @@ mod tests {
         assert!(!has(&gs, "SELECT", "other", "y"));
         assert!(has(&gs, "SELECT", "other", "t`x"));
         assert!(!has(&gs, "DELETE", "shop", "orders"));
+    }
+
+    #[test]
+    fn binlog_checks_fail_with_fixes_and_judge_retention() {
+        let vars: std::collections::BTreeMap<String, String> = [
+            ("log_bin", "1"),
+            ("binlog_format", "MIXED"),
+            ("binlog_row_image", "FULL"),
+            ("server_id", "1"),
+            ("binlog_expire_logs_seconds", "3600"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let items = binlog_checks(
+            &vars,
+            &g(&["GRANT ALL PRIVILEGES ON *.* TO `r`@`%`"]),
+            1_000_000,
+            "omsctl",
+        );
+        let by = |id: &str| items.iter().find(|i| i.id == id).unwrap();
+        assert_eq!(by("source.binlog").status, CheckStatus::Pass);
+        assert_eq!(by("source.binlog_format").status, CheckStatus::Fail);
+        assert!(by("source.binlog_format").fix.as_deref().unwrap().contains("ROW"));
+        assert_eq!(by("source.binlog_retention").status, CheckStatus::Fail);
+        assert_eq!(by("source.replication_privilege").status, CheckStatus::Pass);
     }
 
     #[test]

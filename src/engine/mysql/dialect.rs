@@ -241,6 +241,46 @@ pub fn delete_one(spec: &TableSpec) -> String {
     }
 }
 
+/// INSERT … ON DUPLICATE KEY UPDATE of every column: an upsert that never deletes (REPLACE
+/// would, and cascade through foreign keys).
+pub fn upsert(spec: &TableSpec) -> String {
+    let mut sets: Vec<String> = spec
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !spec.key.contains(i))
+        .map(|(_, c)| format!("{q} = VALUES({q})", q = quote(c)))
+        .collect();
+    if sets.is_empty() {
+        let k = quote(&spec.columns[spec.key.first().copied().unwrap_or(0)]);
+        sets.push(format!("{k} = {k}"));
+    }
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON DUPLICATE KEY UPDATE {}",
+        table(&spec.id),
+        column_list(&spec.columns),
+        vec!["?"; spec.columns.len()].join(", "),
+        sets.join(", ")
+    )
+}
+
+/// A plain single-row INSERT.
+pub fn insert_one(spec: &TableSpec) -> String {
+    insert(spec, 1)
+}
+
+/// UPDATE of one row of a keyless table: every column set, matched on every old value.
+pub fn update_keyless(spec: &TableSpec) -> String {
+    let sets: Vec<String> = spec.columns.iter().map(|c| format!("{} = ?", quote(c))).collect();
+    let conds: Vec<String> = spec.columns.iter().map(|c| format!("{} <=> ?", quote(c))).collect();
+    format!(
+        "UPDATE {} SET {} WHERE {} LIMIT 1",
+        table(&spec.id),
+        sets.join(", "),
+        conds.join(" AND ")
+    )
+}
+
 /// A value as an SQL literal, for repair SQL that people read before applying.
 pub fn literal(v: &Value, kind: ValueKind) -> String {
     match v {

@@ -7,10 +7,13 @@
 //! the chunk's fence row in `<meta_database>.full_chunks`: the fence commits with the rows or
 //! not at all, which makes a crash at any instant safe.
 
+mod apply;
+mod binlog;
 mod catalog;
 mod checks;
 mod conn;
 mod ddl;
+mod ddl_replication;
 pub mod dialect;
 mod flavor;
 mod reader;
@@ -24,6 +27,7 @@ use crate::config::{Endpoint, EngineKind, ObjectRule};
 use crate::engine::*;
 use crate::error::{Kind, classified};
 use crate::model::catalog::{Catalog, TableId};
+use crate::model::position::Position;
 use crate::model::value::{Row, Value};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
@@ -34,7 +38,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Server errors meaning "what you create exists": table/view (1050), database (1007), key
 /// name (1061), foreign key name (1826), trigger (1359), CHECK constraint name (3822; MariaDB
 /// 4031 is ER_DUP_CONSTRAINT_NAME in older versions).
-const ALREADY_EXISTS: [u16; 6] = [1050, 1007, 1061, 1826, 1359, 3822];
+/// Also, for replayed DDL: duplicate column (1060) and "can't drop, does not exist" (1091).
+const ALREADY_EXISTS: [u16; 8] = [1050, 1007, 1061, 1826, 1359, 3822, 1060, 1091];
 
 pub struct MysqlEngine {
     endpoint: Endpoint,
@@ -65,6 +70,28 @@ impl MysqlEngine {
         let mut c = self.conn().await?;
         let lines: Vec<String> = c.query("SHOW GRANTS").await.map_err(|e| self.classify(e))?;
         Ok(checks::parse_grants(&lines))
+    }
+
+    async fn binlog_vars(&self) -> Result<BTreeMap<String, String>> {
+        let mut c = self.conn().await?;
+        let mut out = BTreeMap::new();
+        for var in [
+            "log_bin",
+            "binlog_format",
+            "binlog_row_image",
+            "server_id",
+            "binlog_row_metadata",
+            "binlog_expire_logs_seconds",
+            "expire_logs_days",
+        ] {
+            if let Ok(Some(Some(v))) = c
+                .query_first::<Option<String>, _>(format!("SELECT CAST(@@GLOBAL.{var} AS CHAR)"))
+                .await
+            {
+                out.insert(var.to_string(), v);
+            }
+        }
+        Ok(out)
     }
 
     fn fence_table(&self) -> String {
@@ -131,6 +158,22 @@ impl Engine for MysqlEngine {
                 .fix(format!("set {role}.engine = \"{}\"", info.product.to_ascii_lowercase())),
             ),
             Ok(_) | Err(_) => {}
+        }
+        if scope.role == Role::Source && scope.wants_incr {
+            match (self.binlog_vars().await, self.grants().await) {
+                (Ok(vars), Ok(g)) => items.extend(checks::binlog_checks(
+                    &vars,
+                    &g,
+                    scope.estimated_rows,
+                    &self.endpoint.meta_database,
+                )),
+                (Err(e), _) | (_, Err(e)) => items.push(CheckItem::new(
+                    "source.binlog",
+                    "binlog settings",
+                    CheckStatus::Fail,
+                    format!("cannot read binlog settings: {e:#}"),
+                )),
+            }
         }
         match self.grants().await {
             Ok(g) => items.extend(checks::privilege_checks(&g, scope, &self.endpoint.meta_database)),
@@ -250,11 +293,14 @@ impl Engine for MysqlEngine {
         Ok(out)
     }
 
-    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool)> {
+    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
         let mut locker = self.conn().await?;
         let locked = self.flavor.can_lock_for_snapshot()
             && locker.query_drop("SET SESSION lock_wait_timeout = 30").await.is_ok()
             && locker.query_drop("FLUSH TABLES WITH READ LOCK").await.is_ok();
+        // Under the lock the log stands still: this position is exactly the snapshot's. Without
+        // it, the position is taken before any snapshot opens, so replay starts early enough.
+        let position = self.current_position().await;
         let mut readers: Vec<Box<dyn Reader>> = Vec::with_capacity(workers);
         let mut result = Ok(());
         for _ in 0..workers {
@@ -283,7 +329,127 @@ impl Engine for MysqlEngine {
             locker.query_drop("UNLOCK TABLES").await.map_err(|e| self.classify(e))?;
         }
         result?;
-        Ok((readers, locked))
+        Ok((readers, locked, position?))
+    }
+
+    async fn current_position(&self) -> Result<Option<Position>> {
+        let mut c = self.conn().await?;
+        let row: Option<mysql_async::Row> = match c.query_first("SHOW MASTER STATUS").await {
+            Ok(r) => r,
+            // MySQL 8.4 renamed it.
+            Err(mysql_async::Error::Server(s)) if s.code == 1064 => c
+                .query_first("SHOW BINARY LOG STATUS")
+                .await
+                .map_err(|e| self.classify(e))?,
+            Err(e) => return Err(self.classify(e)),
+        };
+        Ok(row.and_then(|mut r| {
+            let file: Option<String> = r.take(0);
+            let pos: Option<u64> = r.take(1);
+            Some(Position::mysql(file?, pos?))
+        }))
+    }
+
+    async fn open_changes(&self, from: &Position, opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>> {
+        let scope = binlog::StreamScope {
+            rules: opts.rules.clone(),
+            project: opts.project.clone(),
+            heartbeat: opts.heartbeat_table.clone(),
+            marker: opts.marker_table.clone(),
+        };
+        Ok(Box::new(
+            binlog::BinlogChanges::open(
+                &self.pool,
+                &self.endpoint,
+                from,
+                opts.server_id,
+                opts.non_blocking,
+                scope,
+            )
+            .await?,
+        ))
+    }
+
+    async fn prepare_heartbeat(&self) -> Result<()> {
+        let mut c = self.conn().await?;
+        let db = dialect::quote(&self.endpoint.meta_database);
+        for sql in [
+            format!("CREATE DATABASE IF NOT EXISTS {db}"),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.`heartbeat` (project VARCHAR(128) NOT NULL PRIMARY KEY, \
+                 sent_ms BIGINT NOT NULL) COMMENT='omsctl: written every second to measure replication lag'"
+            ),
+        ] {
+            c.query_drop(sql).await.map_err(|e| self.classify(e))?;
+        }
+        Ok(())
+    }
+
+    async fn heartbeat(&self, project: &str, now_ms: u64) -> Result<()> {
+        let mut c = self.conn().await?;
+        c.exec_drop(
+            format!(
+                "REPLACE INTO {}.`heartbeat` (project, sent_ms) VALUES (?, ?)",
+                dialect::quote(&self.endpoint.meta_database)
+            ),
+            (project, now_ms),
+        )
+        .await
+        .map_err(|e| self.classify(e))
+    }
+
+    async fn incr_checkpoint(&self, project: &str) -> Result<Option<Position>> {
+        let mut c = self.conn().await?;
+        match c
+            .exec_first::<(String, u64), _, _>(
+                format!(
+                    "SELECT file, pos FROM {}.`incr_position` WHERE project = ?",
+                    dialect::quote(&self.endpoint.meta_database)
+                ),
+                (project,),
+            )
+            .await
+        {
+            Ok(r) => Ok(r.map(|(f, p)| Position::mysql(f, p))),
+            Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(None),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    async fn clear_incr_checkpoint(&self, project: &str) -> Result<()> {
+        let mut c = self.conn().await?;
+        match c
+            .exec_drop(
+                format!(
+                    "DELETE FROM {}.`incr_position` WHERE project = ?",
+                    dialect::quote(&self.endpoint.meta_database)
+                ),
+                (project,),
+            )
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(()),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    async fn applier(&self) -> Result<Box<dyn Applier>> {
+        Ok(Box::new(apply::MysqlApplier {
+            conn: self.conn().await?,
+            endpoint: self.endpoint.clone(),
+            meta_db: self.endpoint.meta_database.clone(),
+        }))
+    }
+
+    fn replicate_ddl(
+        &self,
+        database: &str,
+        statement: &str,
+        target_of: &(dyn Fn(&TableId) -> Option<TableId> + Sync),
+        in_scope_db: &(dyn Fn(&str) -> bool + Sync),
+    ) -> DdlAction {
+        ddl_replication::decide(database, statement, target_of, in_scope_db)
     }
 
     async fn reader(&self) -> Result<Box<dyn Reader>> {
@@ -321,6 +487,17 @@ impl Engine for MysqlEngine {
                PRIMARY KEY (project, tbl, chunk)
              ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl full-copy progress: a row commits with its chunk'",
             self.fence_table()
+        ))
+        .await
+        .map_err(|e| self.classify(e))?;
+        c.query_drop(format!(
+            "CREATE TABLE IF NOT EXISTS {}.`incr_position` (
+               project VARCHAR(128) NOT NULL PRIMARY KEY,
+               file VARCHAR(512) NOT NULL,
+               pos BIGINT UNSIGNED NOT NULL,
+               applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
+             ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl incremental sync: commits with every applied batch'",
+            dialect::quote(&self.endpoint.meta_database)
         ))
         .await
         .map_err(|e| self.classify(e))

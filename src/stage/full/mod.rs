@@ -18,6 +18,7 @@ use crate::config::{MigrationType, NonEmptyTarget};
 use crate::engine::{ChunkStats, ChunkWrite, Engine, Fence, Phase, Reader, RowBatch, TableSpec, Writer};
 use crate::error::{Kind, classified, interrupted, kind_of};
 use crate::model::catalog::TableId;
+use crate::model::position::Position;
 use crate::model::range::KeyRange;
 use crate::model::value::Value;
 use crate::output::{Progress, human_bytes};
@@ -61,19 +62,48 @@ impl TableProgress {
 #[serde(tag = "version")]
 pub enum FullState {
     #[serde(rename = "1")]
-    V1 { tables: Vec<TableProgress> },
+    V1 {
+        tables: Vec<TableProgress>,
+        /// Where incremental sync starts: the change-log position at the first snapshot.
+        #[serde(default)]
+        incr_start: Option<Position>,
+        /// Changes up to here may overlap rows the copy already holds (replayed in safe mode).
+        #[serde(default)]
+        incr_safe_until: Option<Position>,
+    },
 }
 
 impl FullState {
     pub fn tables(&self) -> &[TableProgress] {
         match self {
-            FullState::V1 { tables } => tables,
+            FullState::V1 { tables, .. } => tables,
         }
     }
     fn tables_mut(&mut self) -> &mut Vec<TableProgress> {
         match self {
-            FullState::V1 { tables } => tables,
+            FullState::V1 { tables, .. } => tables,
         }
+    }
+    pub fn incr_safe_until(&self) -> Option<&Position> {
+        match self {
+            FullState::V1 { incr_safe_until, .. } => incr_safe_until.as_ref(),
+        }
+    }
+    pub fn incr_start(&self) -> Option<&Position> {
+        match self {
+            FullState::V1 { incr_start, .. } => incr_start.as_ref(),
+        }
+    }
+    fn set_incr_start(&mut self, p: Position) {
+        let FullState::V1 { incr_start, .. } = self;
+        // Keep the earliest: a resumed copy's rows may be older than a later snapshot.
+        if incr_start.is_none() {
+            *incr_start = Some(p);
+        }
+    }
+    fn set_incr_safe_until(&mut self, p: Position) {
+        let FullState::V1 { incr_safe_until, .. } = self;
+        *incr_safe_until = Some(p);
     }
 }
 
@@ -170,7 +200,11 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
             "the chunk plan that progress refers to is lost: run `omsctl reset full --yes` (clears both) and copy again",
         ));
     }
-    let mut state = existing.unwrap_or(FullState::V1 { tables: Vec::new() });
+    let mut state = existing.unwrap_or(FullState::V1 {
+        tables: Vec::new(),
+        incr_start: None,
+        incr_safe_until: None,
+    });
     for ((spec, _), estimate) in &specs {
         if state.tables().iter().any(|t| t.source == spec.id) {
             continue;
@@ -277,8 +311,21 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
     if pending_chunks > 0 {
         ctx.out
             .status(&format!("copying {pending_chunks} chunk(s) with {workers} worker(s)"));
-        let (readers, locked) = source.snapshot_readers(workers).await?;
+        let (readers, locked, position) = source.snapshot_readers(workers).await?;
         consistent = locked;
+        if project.wants(MigrationType::Incr) {
+            let Some(p) = position else {
+                return Err(classified(
+                    Kind::Environment,
+                    "incremental sync is selected but the source keeps no binlog",
+                    "enable log_bin with binlog_format = ROW and binlog_row_image = FULL on the source, or remove \"incr\" from project.types",
+                ));
+            };
+            if let Ok(mut g) = shared.state.lock() {
+                g.0.set_incr_start(p);
+                ctx.dir.write_json(&ctx.dir.full(), &g.0)?;
+            }
+        }
         if !locked {
             tracing::warn!("workers read without a shared snapshot (no FLUSH TABLES WITH READ LOCK on this source)");
         }
@@ -323,12 +370,20 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         }
     }
     let (run_rows, run_bytes, elapsed) = shared.progress.totals();
-    let state = {
+    let mut state = {
         let Ok(guard) = shared.state.lock() else {
             anyhow::bail!("full state lock poisoned")
         };
         guard.0.clone()
     };
+    if project.wants(MigrationType::Incr) {
+        // Everything up to here may already be in the copied rows: replay it in safe mode.
+        if let Some(p) = source.current_position().await? {
+            state.set_incr_start(p.clone());
+            state.set_incr_safe_until(p);
+            ctx.dir.write_json(&ctx.dir.full(), &state)?;
+        }
+    }
     let incomplete: Vec<String> = state
         .tables()
         .iter()

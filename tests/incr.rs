@@ -1,0 +1,297 @@
+//! Incremental sync from the MariaDB binlog into a second MariaDB (3307): a workload during
+//! the copy, SIGKILL during replay, DDL, a lost position, lag.
+
+use crate::copy::drop_dbs;
+use crate::support::*;
+use mysql_async::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+pub fn second_port() -> u16 {
+    port_from_env("OMSCTL_TEST_MARIADB2_PORT", 3307)
+}
+
+const TABLES: [&str; 3] = ["k", "nk", "ck"];
+
+async fn create(db: &str, rows: u32) {
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "DROP DATABASE IF EXISTS `{db}`;\nCREATE DATABASE `{db}`;\nUSE `{db}`;\n\
+             CREATE TABLE k (id INT PRIMARY KEY, v VARCHAR(40), n BIGINT UNSIGNED, e ENUM('a','b'), t DATETIME(6), j JSON);\n\
+             INSERT INTO k SELECT seq, CONCAT('v', seq), seq, 'a', '2024-01-01' + INTERVAL seq SECOND, JSON_OBJECT('s', seq) FROM seq_1_to_{rows};\n\
+             CREATE TABLE nk (a INT, b VARCHAR(10));\n\
+             INSERT INTO nk SELECT seq % 10, 'x' FROM seq_1_to_200;\n\
+             CREATE TABLE ck (a INT NOT NULL, b VARCHAR(10) NOT NULL, v INT, PRIMARY KEY (a, b));\n\
+             INSERT INTO ck SELECT seq, 'b', seq FROM seq_1_to_2000"
+        ),
+    )
+    .await;
+}
+
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Inserts, updates (some changing the primary key), deletes and multi-statement transactions
+/// on keyed and keyless tables until `stop` is set. Returns the number of transactions.
+async fn workload(db: String, seed: u64, stop: Arc<AtomicBool>, max_txns: u64) -> u64 {
+    let mut c = connect(mariadb_port()).await;
+    c.query_drop(format!("USE `{db}`")).await.unwrap();
+    let mut rng = Rng(seed | 1);
+    let mut n = 0;
+    let mut next_id = 10_000_000u64 + seed % 1000 * 100_000;
+    while !stop.load(Ordering::Relaxed) && n < max_txns {
+        let id = 1 + rng.below(5000);
+        let sql = match rng.below(8) {
+            0 => {
+                next_id += 1;
+                format!("INSERT INTO k VALUES ({next_id}, 'ins', 18446744073709551615, 'b', NOW(6), '{{\"w\": {n}}}')")
+            }
+            1 => format!("UPDATE k SET v = CONCAT(v, '+'), n = n + 1, e = 'b' WHERE id = {id}"),
+            2 => {
+                next_id += 1;
+                format!("UPDATE k SET id = {next_id} WHERE id = {id}")
+            }
+            3 => format!("DELETE FROM k WHERE id = {id}"),
+            4 => format!(
+                "BEGIN NOT ATOMIC START TRANSACTION; INSERT INTO nk VALUES ({}, 'y'); DELETE FROM nk WHERE a = {} LIMIT 1; \
+                 UPDATE nk SET b = 'z' WHERE a = {} LIMIT 1; COMMIT; END",
+                rng.below(10),
+                rng.below(10),
+                rng.below(10)
+            ),
+            5 => format!("UPDATE ck SET v = v + 1 WHERE a = {}", 1 + rng.below(2000)),
+            6 => format!(
+                "INSERT INTO ck VALUES ({}, 'w{n}', 1) ON DUPLICATE KEY UPDATE v = v + 1",
+                1 + rng.below(3000)
+            ),
+            _ => format!("DELETE FROM ck WHERE a = {} LIMIT 1", 1 + rng.below(2000)),
+        };
+        c.query_drop(sql).await.unwrap();
+        n += 1;
+    }
+    n
+}
+
+fn toml(name: &str, src: &str, dst: &str, extra: &str) -> String {
+    project_toml(
+        name,
+        ("mariadb", mariadb_port()),
+        ("mariadb", second_port()),
+        &format!("{src}.*"),
+        dst,
+        extra,
+    )
+    .replace(
+        "[project]\n",
+        "[project]\ntypes = [\"schema\", \"full\", \"incr\", \"verify\"]\n",
+    )
+}
+
+async fn assert_equal(src: &str, dst: &str) {
+    let mut s = connect(mariadb_port()).await;
+    let mut d = connect(second_port()).await;
+    for t in TABLES {
+        assert_same_rows(&mut s, src, &mut d, dst, t).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workload_during_full_converges_after_incr_once() {
+    let (src, dst, name) = (unique("iw_src"), unique("iw_dst"), unique("iw"));
+    create(&src, 120_000).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(&toml(
+        &name,
+        &src,
+        &dst,
+        "[full]\nchunk_rows = 5000\nconcurrency = 2\nmax_rows_per_sec = 60000\n",
+    ));
+    p.expect(&["precheck"], 0);
+    p.expect(&["schema"], 0);
+    let stop = Arc::new(AtomicBool::new(false));
+    let w1 = tokio::spawn(workload(src.clone(), 7, stop.clone(), u64::MAX));
+    let w2 = tokio::spawn(workload(src.clone(), 11, stop.clone(), u64::MAX));
+    let full = tokio::task::spawn_blocking({
+        let cmd = p.cmd(&["full", "-q"]);
+        move || {
+            let mut cmd = cmd;
+            cmd.output().unwrap()
+        }
+    });
+    let out = full.await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    let txns = w1.await.unwrap() + w2.await.unwrap();
+    assert!(txns > 100, "the workload ran only {txns} transactions");
+    // Cross a binlog file boundary on the way.
+    let mut c = connect(mariadb_port()).await;
+    c.query_drop("FLUSH BINARY LOGS").await.unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    workload(src.clone(), 13, stop, 500).await;
+    let out = p.expect(&["incr", "--once", "--json"], 0);
+    assert!(stdout(&out).contains("\"transactions\""), "{}", stdout(&out));
+    assert_equal(&src, &dst).await;
+    p.expect(&["verify"], 0);
+    // Again from cron: nothing new, still exit 0.
+    p.expect(&["incr", "--once"], 0);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_during_incr_loses_and_duplicates_nothing() {
+    let (src, dst, name) = (unique("ik_src"), unique("ik_dst"), unique("ik"));
+    create(&src, 5_000).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(&toml(&name, &src, &dst, "[incr]\nbatch_rows = 50\n"));
+    p.expect(&["schema"], 0);
+    p.expect(&["full"], 0);
+    let stop = Arc::new(AtomicBool::new(false));
+    let n = workload(src.clone(), 3, stop.clone(), 6_000).await + workload(src.clone(), 5, stop, 3_000).await;
+    assert_eq!(n, 9_000);
+    let mut rng = Rng(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64);
+    let mut kills = 0;
+    for _ in 0..5 {
+        let mut child = p.cmd(&["incr", "-q"]).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(150 + rng.below(600)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert!(kills >= 3, "incr exited by itself");
+    p.expect(&["incr", "--once"], 0);
+    assert_equal(&src, &dst).await;
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ddl_is_replicated_and_unsupported_ddl_stops_until_skipped() {
+    let (src, dst, name) = (unique("id_src"), unique("id_dst"), unique("id"));
+    create(&src, 1_000).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(&toml(&name, &src, &dst, ""));
+    p.expect(&["schema"], 0);
+    p.expect(&["full"], 0);
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "USE `{src}`;\nINSERT INTO k (id, v) VALUES (900001, 'before ddl');\n\
+             ALTER TABLE k ADD COLUMN added INT DEFAULT 5, ADD INDEX ix_v (v);\n\
+             UPDATE k SET added = 9 WHERE id = 1;\n\
+             ALTER TABLE k DROP COLUMN e;\n\
+             CREATE TABLE fresh (id INT PRIMARY KEY, s VARCHAR(5));\n\
+             INSERT INTO fresh VALUES (1, 'a'), (2, 'b');\n\
+             RENAME TABLE fresh TO fresh2;\n\
+             INSERT INTO fresh2 VALUES (3, 'c');\n\
+             TRUNCATE TABLE ck;\n\
+             INSERT INTO ck VALUES (1, 'after', 1);\n\
+             CREATE VIEW vv AS SELECT id FROM k;\n\
+             INSERT INTO nk VALUES (77, 'after view')"
+        ),
+    )
+    .await;
+    let out = p.expect(&["incr", "--once"], 3);
+    assert!(
+        stderr(&out).contains("VIEW `vv`") && stderr(&out).contains("--skip-ddl"),
+        "{}",
+        stderr(&out)
+    );
+    p.expect(&["incr", "--once", "--skip-ddl"], 0);
+    assert_equal(&src, &dst).await;
+    let mut s = connect(mariadb_port()).await;
+    let mut d = connect(second_port()).await;
+    assert_same_rows(&mut s, &src, &mut d, &dst, "fresh2").await;
+    let cols = columns(&mut d, &dst, "k").await;
+    assert!(
+        cols.contains(&"added".to_string()) && !cols.contains(&"e".to_string()),
+        "{cols:?}"
+    );
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_position_the_source_no_longer_has_exits_5() {
+    let (src, dst, name) = (unique("ip_src"), unique("ip_dst"), unique("ip"));
+    create(&src, 10).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let t = toml(&name, &src, &dst, "[incr]\nstart_at = \"mysql-bin.999999:4\"\n").replace(
+        "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
+        "types = [\"incr\"]",
+    );
+    let p = Project::new(&t);
+    let out = p.expect(&["incr", "--once"], 5);
+    assert!(
+        stderr(&out).contains("re-copy") || stderr(&out).contains("copied again"),
+        "{}",
+        stderr(&out)
+    );
+    drop_dbs(mariadb_port(), &[&src]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follow_mode_reports_lag_and_stops_cleanly_on_sigint() {
+    let (src, dst, name) = (unique("il_src"), unique("il_dst"), unique("il"));
+    create(&src, 100).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(&toml(&name, &src, &dst, ""));
+    p.expect(&["schema"], 0);
+    p.expect(&["full"], 0);
+    let child = p.cmd(&["incr", "-q"]).spawn().unwrap();
+    let started = Instant::now();
+    let mut c = connect(mariadb_port()).await;
+    while started.elapsed() < Duration::from_secs(4) {
+        c.query_drop(format!("UPDATE `{src}`.k SET v = 'live' WHERE id = 1"))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let out = p.expect(&["status", "--json"], 0);
+    let j: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let lag = j["incr"]["lag_ms"].as_u64().expect("lag measured");
+    assert!(lag < 5_000, "lag {lag} ms on an almost idle source");
+    assert!(j["incr"]["lag_age_ms"].as_u64().unwrap() < 10_000);
+    let incr = j["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "incr")
+        .unwrap()
+        .clone();
+    assert_eq!(incr["state"], "paused");
+    let mut d = connect(second_port()).await;
+    let v: Option<String> = d
+        .query_first(format!("SELECT v FROM `{dst}`.k WHERE id = 1"))
+        .await
+        .unwrap();
+    assert_eq!(v.as_deref(), Some("live"));
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}
