@@ -40,6 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Convert and create tables, indexes, constraints, triggers and views on the target')
             [CompletionResult]::new('full', 'full', [CompletionResultType]::ParameterValue, 'Copy existing rows in parallel, chunk by chunk; resumes where it stopped')
             [CompletionResult]::new('incr', 'incr', [CompletionResultType]::ParameterValue, 'Replay the source''s binlog on the target; follows until interrupted (exit 130)')
+            [CompletionResult]::new('switchover', 'switchover', [CompletionResultType]::ParameterValue, 'Cut over to the target: the OMS forward-switchover steps, each resumable')
+            [CompletionResult]::new('reverse', 'reverse', [CompletionResultType]::ParameterValue, 'Replay the target''s binlog back onto the source (rollback path after switchover)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare source and target with chunked checksums and a row-level diff')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run every stage the project selects, in order, skipping completed ones')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show every stage and per-table progress')
@@ -121,6 +123,39 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')
             [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Catch up to the source position current at start, then exit 0 (for cron and CI)')
             [CompletionResult]::new('--skip-ddl', '--skip-ddl', [CompletionResultType]::ParameterName, 'Skip the one unsupported DDL statement the stage stopped at')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output: one JSON object on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'omsctl;switchover' {
+            [CompletionResult]::new('--skip-step', '--skip-step', [CompletionResultType]::ParameterName, 'Mark a step as skipped (repeatable)')
+            [CompletionResult]::new('--retry-step', '--retry-step', [CompletionResultType]::ParameterName, 'Run a completed or skipped step again')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output: one JSON object on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'omsctl;reverse' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Catch up to the target position current at start, then exit 0')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output: one JSON object on stdout')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
@@ -260,6 +295,8 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Convert and create tables, indexes, constraints, triggers and views on the target')
             [CompletionResult]::new('full', 'full', [CompletionResultType]::ParameterValue, 'Copy existing rows in parallel, chunk by chunk; resumes where it stopped')
             [CompletionResult]::new('incr', 'incr', [CompletionResultType]::ParameterValue, 'Replay the source''s binlog on the target; follows until interrupted (exit 130)')
+            [CompletionResult]::new('switchover', 'switchover', [CompletionResultType]::ParameterValue, 'Cut over to the target: the OMS forward-switchover steps, each resumable')
+            [CompletionResult]::new('reverse', 'reverse', [CompletionResultType]::ParameterValue, 'Replay the target''s binlog back onto the source (rollback path after switchover)')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare source and target with chunked checksums and a row-level diff')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run every stage the project selects, in order, skipping completed ones')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show every stage and per-table progress')
@@ -284,6 +321,12 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             break
         }
         'omsctl;help;incr' {
+            break
+        }
+        'omsctl;help;switchover' {
+            break
+        }
+        'omsctl;help;reverse' {
             break
         }
         'omsctl;help;verify' {

@@ -43,6 +43,9 @@ _omsctl() {
             omsctl,retry)
                 cmd="omsctl__subcmd__retry"
                 ;;
+            omsctl,reverse)
+                cmd="omsctl__subcmd__reverse"
+                ;;
             omsctl,run)
                 cmd="omsctl__subcmd__run"
                 ;;
@@ -54,6 +57,9 @@ _omsctl() {
                 ;;
             omsctl,status)
                 cmd="omsctl__subcmd__status"
+                ;;
+            omsctl,switchover)
+                cmd="omsctl__subcmd__switchover"
                 ;;
             omsctl,verify)
                 cmd="omsctl__subcmd__verify"
@@ -85,6 +91,9 @@ _omsctl() {
             omsctl__subcmd__help,retry)
                 cmd="omsctl__subcmd__help__subcmd__retry"
                 ;;
+            omsctl__subcmd__help,reverse)
+                cmd="omsctl__subcmd__help__subcmd__reverse"
+                ;;
             omsctl__subcmd__help,run)
                 cmd="omsctl__subcmd__help__subcmd__run"
                 ;;
@@ -97,6 +106,9 @@ _omsctl() {
             omsctl__subcmd__help,status)
                 cmd="omsctl__subcmd__help__subcmd__status"
                 ;;
+            omsctl__subcmd__help,switchover)
+                cmd="omsctl__subcmd__help__subcmd__switchover"
+                ;;
             omsctl__subcmd__help,verify)
                 cmd="omsctl__subcmd__help__subcmd__verify"
                 ;;
@@ -107,7 +119,7 @@ _omsctl() {
 
     case "${cmd}" in
         omsctl)
-            opts="-c -v -q -y -h -V --project --state-dir --json --verbose --quiet --yes --help --version init precheck schema full incr verify run status retry skip reset completions man help"
+            opts="-c -v -q -y -h -V --project --state-dir --json --verbose --quiet --yes --help --version init precheck schema full incr switchover reverse verify run status retry skip reset completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,7 +197,7 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__help)
-            opts="init precheck schema full incr verify run status retry skip reset completions man help"
+            opts="init precheck schema full incr switchover reverse verify run status retry skip reset completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +336,20 @@ _omsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        omsctl__subcmd__help__subcmd__reverse)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         omsctl__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -367,6 +393,20 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omsctl__subcmd__help__subcmd__switchover)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -554,6 +594,32 @@ _omsctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        omsctl__subcmd__reverse)
+            opts="-c -v -q -y -h --once --project --state-dir --json --verbose --quiet --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         omsctl__subcmd__run)
             opts="-c -v -q -y -h --project --state-dir --json --verbose --quiet --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -643,6 +709,40 @@ _omsctl() {
                 return 0
             fi
             case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omsctl__subcmd__switchover)
+            opts="-c -v -q -y -h --skip-step --retry-step --project --state-dir --json --verbose --quiet --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --skip-step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

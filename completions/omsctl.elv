@@ -37,6 +37,8 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand schema 'Convert and create tables, indexes, constraints, triggers and views on the target'
             cand full 'Copy existing rows in parallel, chunk by chunk; resumes where it stopped'
             cand incr 'Replay the source''s binlog on the target; follows until interrupted (exit 130)'
+            cand switchover 'Cut over to the target: the OMS forward-switchover steps, each resumable'
+            cand reverse 'Replay the target''s binlog back onto the source (rollback path after switchover)'
             cand verify 'Compare source and target with chunked checksums and a row-level diff'
             cand run 'Run every stage the project selects, in order, skipping completed ones'
             cand status 'Show every stage and per-table progress'
@@ -113,6 +115,37 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand --state-dir 'State directory [default: .omsctl/<project name>/ beside the project file]'
             cand --once 'Catch up to the source position current at start, then exit 0 (for cron and CI)'
             cand --skip-ddl 'Skip the one unsupported DDL statement the stage stopped at'
+            cand --json 'Machine-readable output: one JSON object on stdout'
+            cand -v 'More log output (-v debug, -vv trace)'
+            cand --verbose 'More log output (-v debug, -vv trace)'
+            cand -q 'Only warnings and errors on stderr'
+            cand --quiet 'Only warnings and errors on stderr'
+            cand -y 'Answer yes to confirmations (required when stdin is not a terminal)'
+            cand --yes 'Answer yes to confirmations (required when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'omsctl;switchover'= {
+            cand --skip-step 'Mark a step as skipped (repeatable)'
+            cand --retry-step 'Run a completed or skipped step again'
+            cand -c 'Project file'
+            cand --project 'Project file'
+            cand --state-dir 'State directory [default: .omsctl/<project name>/ beside the project file]'
+            cand --json 'Machine-readable output: one JSON object on stdout'
+            cand -v 'More log output (-v debug, -vv trace)'
+            cand --verbose 'More log output (-v debug, -vv trace)'
+            cand -q 'Only warnings and errors on stderr'
+            cand --quiet 'Only warnings and errors on stderr'
+            cand -y 'Answer yes to confirmations (required when stdin is not a terminal)'
+            cand --yes 'Answer yes to confirmations (required when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'omsctl;reverse'= {
+            cand -c 'Project file'
+            cand --project 'Project file'
+            cand --state-dir 'State directory [default: .omsctl/<project name>/ beside the project file]'
+            cand --once 'Catch up to the target position current at start, then exit 0'
             cand --json 'Machine-readable output: one JSON object on stdout'
             cand -v 'More log output (-v debug, -vv trace)'
             cand --verbose 'More log output (-v debug, -vv trace)'
@@ -243,6 +276,8 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand schema 'Convert and create tables, indexes, constraints, triggers and views on the target'
             cand full 'Copy existing rows in parallel, chunk by chunk; resumes where it stopped'
             cand incr 'Replay the source''s binlog on the target; follows until interrupted (exit 130)'
+            cand switchover 'Cut over to the target: the OMS forward-switchover steps, each resumable'
+            cand reverse 'Replay the target''s binlog back onto the source (rollback path after switchover)'
             cand verify 'Compare source and target with chunked checksums and a row-level diff'
             cand run 'Run every stage the project selects, in order, skipping completed ones'
             cand status 'Show every stage and per-table progress'
@@ -262,6 +297,10 @@ set edit:completion:arg-completer[omsctl] = {|@words|
         &'omsctl;help;full'= {
         }
         &'omsctl;help;incr'= {
+        }
+        &'omsctl;help;switchover'= {
+        }
+        &'omsctl;help;reverse'= {
         }
         &'omsctl;help;verify'= {
         }

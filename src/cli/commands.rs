@@ -85,6 +85,21 @@ async fn dispatch(cli: &Cli, ctx: &mut Ctx) -> Result<()> {
             },
         ),
         Command::Full => single(StageId::Full, StageOpts::default()),
+        Command::Switchover { skip_step, retry_step } => single(
+            StageId::Switchover,
+            StageOpts {
+                skip_steps: skip_step.clone(),
+                retry_step: retry_step.clone(),
+                ..Default::default()
+            },
+        ),
+        Command::Reverse { once } => single(
+            StageId::Reverse,
+            StageOpts {
+                once: *once,
+                ..Default::default()
+            },
+        ),
         Command::Incr { once, until, skip_ddl } => single(
             StageId::Incr,
             StageOpts {
@@ -186,6 +201,10 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
             "the incremental checkpoint on the target and the local lag and counts; the next incr starts from the full copy's consistent point or [incr] start_at"
         }
         StageId::Verify => "the verify report, diff and repair SQL",
+        StageId::Switchover => "the switchover steps' states (nothing on the servers is undone)",
+        StageId::Reverse => {
+            "the reverse checkpoint on the source and the local reverse state; reverse starts again at the position switchover recorded"
+        }
     };
     if !ctx
         .out
@@ -219,6 +238,15 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
         StageId::Verify => {
             remove(d.verify())?;
             remove(d.verify_dir())?;
+        }
+        StageId::Switchover => remove(d.switchover())?,
+        StageId::Reverse => {
+            let source = ctx.source().await?;
+            source
+                .clear_incr_checkpoint(&format!("{}:reverse", ctx.project.name))
+                .await?;
+            remove(d.reverse())?;
+            remove(d.reverse_conflicts())?;
         }
     }
     let mut stages = Stages::load(&d)?;

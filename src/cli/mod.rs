@@ -82,6 +82,21 @@ pub enum Command {
         #[arg(long)]
         skip_ddl: bool,
     },
+    /// Cut over to the target: the OMS forward-switchover steps, each resumable.
+    Switchover {
+        /// Mark a step as skipped (repeatable).
+        #[arg(long, value_name = "STEP")]
+        skip_step: Vec<String>,
+        /// Run a completed or skipped step again.
+        #[arg(long, value_name = "STEP")]
+        retry_step: Option<String>,
+    },
+    /// Replay the target's binlog back onto the source (rollback path after switchover).
+    Reverse {
+        /// Catch up to the target position current at start, then exit 0.
+        #[arg(long)]
+        once: bool,
+    },
     /// Compare source and target with chunked checksums and a row-level diff.
     Verify {
         /// Apply the repair SQL (source is the truth), then re-verify.

@@ -48,6 +48,8 @@ struct RawProject {
     verify: VerifySettings,
     #[serde(default)]
     incr: IncrSettings,
+    #[serde(default)]
+    switchover: SwitchoverSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,6 +200,25 @@ impl Default for IncrSettings {
     }
 }
 
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SwitchoverSettings {
+    /// Set the source read-only (SET GLOBAL read_only = ON) instead of asking the operator to
+    /// confirm that applications stopped writing.
+    pub enforce_read_only: bool,
+    /// Forward-sync lag above which switchover refuses to start.
+    pub max_lag_s: u64,
+}
+
+impl Default for SwitchoverSettings {
+    fn default() -> Self {
+        SwitchoverSettings {
+            enforce_read_only: false,
+            max_lag_s: 15,
+        }
+    }
+}
+
 /// A validated project. Only [`load`] / [`parse`] build one.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -212,6 +233,7 @@ pub struct Project {
     pub full: FullSettings,
     pub verify: VerifySettings,
     pub incr: IncrSettings,
+    pub switchover: SwitchoverSettings,
 }
 
 /// The secret-free copy of the project kept in the state directory.
@@ -393,13 +415,11 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
     }
     types.sort();
     types.dedup();
-    for t in [MigrationType::Reverse] {
-        if types.contains(&t) {
-            return Err(usage(
-                format!("project.types: {:?} is not available in this version", t),
-                "remove it; reverse sync comes in a later release (see CHANGELOG.md)",
-            ));
-        }
+    if types.contains(&MigrationType::Reverse) && !types.contains(&MigrationType::Incr) {
+        return Err(usage(
+            "project.types has \"reverse\" without \"incr\"",
+            "reverse sync starts at the switchover that ends incremental sync: add \"incr\"",
+        ));
     }
     let source = raw.source.validate("source")?;
     let target = raw.target.validate("target")?;
@@ -460,6 +480,7 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
         full: raw.full,
         verify: raw.verify,
         incr: raw.incr,
+        switchover: raw.switchover,
     })
 }
 

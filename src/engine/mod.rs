@@ -168,8 +168,12 @@ pub enum ObjectKind {
 pub enum Phase {
     /// By `schema`, before any row is copied.
     BeforeData,
-    /// At the end of `full` (secondary indexes, constraints, triggers).
+    /// At the end of `full` (secondary indexes; constraints and triggers too when there is no
+    /// incremental sync).
     AfterData,
+    /// At switchover: foreign keys, CHECK constraints and triggers, which would misfire while
+    /// incremental sync replays the source's changes (triggers would apply their effects twice).
+    Switchover,
 }
 
 /// One line of the conversion report.
@@ -210,6 +214,8 @@ pub enum DdlOutcome {
 pub struct DdlOptions {
     /// Secondary indexes go to the after-data phase.
     pub indexes_after_data: bool,
+    /// Foreign keys, CHECK constraints and triggers wait for switchover (incremental sync).
+    pub defer_constraints: bool,
 }
 
 #[derive(Debug, Default)]
@@ -364,6 +370,12 @@ pub trait Engine: Send + Sync {
     /// Decides how a DDL statement from the change log is replicated to this (target) engine.
     /// `target_of` maps a source table to its target (None: out of scope); `in_scope_db` says
     /// whether a source database holds tables in scope.
+    /// Makes the server refuse writes from applications (switchover) or accept them again.
+    async fn set_read_only(&self, on: bool) -> Result<()>;
+    /// The next AUTO_INCREMENT value of each table that has one.
+    async fn auto_increments(&self, tables: &[TableId]) -> Result<BTreeMap<TableId, u64>>;
+    /// Moves a table's AUTO_INCREMENT counter to at least `next`.
+    async fn bump_auto_increment(&self, table: &TableId, next: u64) -> Result<()>;
     fn replicate_ddl(
         &self,
         database: &str,

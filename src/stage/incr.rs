@@ -110,15 +110,120 @@ fn project_row(row: Row, projection: &[usize]) -> Row {
         .collect()
 }
 
+/// One direction of replay: forward (source → target) or reverse (target → source, after
+/// switchover). Everything direction-specific is decided here; the loop below is shared.
+pub struct Side {
+    pub reverse: bool,
+    /// The checkpoint key on the applying side.
+    pub key: String,
+    pub state_file: std::path::PathBuf,
+    pub conflicts_file: std::path::PathBuf,
+    pub source: Arc<dyn Engine>,
+    pub target: Arc<dyn Engine>,
+    /// omsctl's database on the reading side (heartbeat and echo-marker tables).
+    pub source_meta: String,
+    pub rules: Vec<crate::config::ObjectRule>,
+    /// Reverse: target table → source table, and target database → source database.
+    map: HashMap<TableId, TableId>,
+    db_map: HashMap<String, String>,
+    project: Project,
+}
+
+impl Side {
+    pub async fn forward(ctx: &mut Ctx) -> Result<Side> {
+        Ok(Side {
+            reverse: false,
+            key: ctx.project.name.clone(),
+            state_file: ctx.dir.incr(),
+            conflicts_file: ctx.dir.incr_conflicts(),
+            source: ctx.source().await?,
+            target: ctx.target().await?,
+            source_meta: ctx.project.source.meta_database.clone(),
+            rules: ctx.project.objects.clone(),
+            map: HashMap::new(),
+            db_map: HashMap::new(),
+            project: ctx.project.clone(),
+        })
+    }
+
+    pub async fn reverse(ctx: &mut Ctx) -> Result<Side> {
+        let project = ctx.project.clone();
+        let original_source = ctx.source().await?;
+        let scope = scope::resolve(&project, original_source.as_ref()).await?;
+        let map: HashMap<TableId, TableId> = scope
+            .mappings
+            .iter()
+            .map(|m| (m.target.clone(), m.source.clone()))
+            .collect();
+        let db_map: HashMap<String, String> = scope
+            .mappings
+            .iter()
+            .map(|m| (m.target.database.clone(), m.source.database.clone()))
+            .collect();
+        let rules = db_map
+            .iter()
+            .map(|(t, s)| crate::config::ObjectRule {
+                include: format!("{t}.*"),
+                exclude: vec![],
+                target_database: Some(s.clone()),
+            })
+            .collect();
+        Ok(Side {
+            reverse: true,
+            key: format!("{}:reverse", project.name),
+            state_file: ctx.dir.reverse(),
+            conflicts_file: ctx.dir.reverse_conflicts(),
+            source: ctx.target().await?,
+            target: original_source,
+            source_meta: project.target.meta_database.clone(),
+            rules,
+            map,
+            db_map,
+            project,
+        })
+    }
+
+    pub fn target_of(&self, t: &TableId) -> Option<TableId> {
+        if !self.reverse {
+            return scope::target_id(&self.project, t);
+        }
+        self.map
+            .get(t)
+            .cloned()
+            .or_else(|| self.db_map.get(&t.database).map(|d| TableId::new(d, t.name.clone())))
+    }
+
+    fn in_scope_db(&self, d: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| crate::config::filter_wildcard(r.database_pattern(), d))
+    }
+
+    /// Source tables and their mappings onto the target, as this side sees them.
+    async fn mappings(&self) -> Result<Vec<crate::engine::TableMapping>> {
+        if !self.reverse {
+            return Ok(scope::resolve(&self.project, self.source.as_ref()).await?.mappings);
+        }
+        let mut tables = self.source.list_tables(&self.rules).await?;
+        tables.retain(|t| self.target_of(t).is_some());
+        Ok(tables
+            .into_iter()
+            .filter_map(|t| {
+                self.target_of(&t).map(|target| crate::engine::TableMapping {
+                    source: t,
+                    target,
+                    exclude_columns: vec![],
+                })
+            })
+            .collect())
+    }
+}
+
 /// The route of a table that was not there when replay started: from the source catalog if
 /// the table still exists there, else from the target (it was renamed or dropped since).
-async fn late_route(
-    project: &Project,
-    source: &dyn Engine,
-    target: &dyn Engine,
-    table: &TableId,
-) -> Result<Option<Route>> {
-    let Some(tgt) = scope::target_id(project, table) else {
+async fn late_route(side: &Side, table: &TableId) -> Result<Option<Route>> {
+    let (project, source, target) = (&side.project, side.source.as_ref(), side.target.as_ref());
+    let Some(tgt) = side.target_of(table) else {
         return Ok(None);
     };
     let mapping = crate::engine::TableMapping {
@@ -155,14 +260,24 @@ fn server_id(project: &Project) -> u32 {
 }
 
 /// Where replay starts: the target's checkpoint, the consistent point of `full`, or start_at.
-async fn start_position(
-    ctx: &mut Ctx,
-    source: &dyn Engine,
-    target: &dyn Engine,
-) -> Result<(Position, Option<Position>)> {
+async fn start_position(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<Position>)> {
+    let (source, target) = (side.source.as_ref(), side.target.as_ref());
+    if side.reverse {
+        if let Some(p) = target.incr_checkpoint(&side.key).await? {
+            return Ok((p, None));
+        }
+        let sw: Option<super::switchover::SwitchoverState> = ctx.dir.read_json(&ctx.dir.switchover())?;
+        return match sw.and_then(|s| s.reverse_start) {
+            Some(p) => Ok((p, None)),
+            None => Err(usage(
+                "reverse sync has no start position: switchover has not recorded the target's position yet",
+                "run `omsctl switchover` first (its step record_target_position sets it)",
+            )),
+        };
+    }
     let full: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
     let safe_until = full.as_ref().and_then(|f| f.incr_safe_until().cloned());
-    if let Some(p) = target.incr_checkpoint(&ctx.project.name).await? {
+    if let Some(p) = target.incr_checkpoint(&side.key).await? {
         return Ok((p, safe_until));
     }
     if let Some(p) = full.as_ref().and_then(|f| f.incr_start().cloned()) {
@@ -200,22 +315,33 @@ struct Replay {
 }
 
 pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
+    let side = Side::forward(ctx).await?;
+    replay(ctx, opts, side).await
+}
+
+/// `omsctl reverse`: the same replay from the new target back to the old source.
+pub async fn run_reverse(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
+    let side = Side::reverse(ctx).await?;
+    replay(ctx, opts, side).await
+}
+
+pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<StageOutcome> {
     let project = ctx.project.clone();
-    let source = ctx.source().await?;
-    let target = ctx.target().await?;
-    let mut scope = scope::resolve(&project, source.as_ref()).await?;
-    let mut catalog = source.catalog(&scope.tables, &[]).await?;
-    let mut routes = routes(&project, &catalog, &scope.mappings);
+    let (source, target) = (side.source.clone(), side.target.clone());
+    let mappings = side.mappings().await?;
+    let tables: Vec<TableId> = mappings.iter().map(|m| m.source.clone()).collect();
+    let catalog = source.catalog(&tables, &[]).await?;
+    let mut routes = routes(&project, &catalog, &mappings);
     target.prepare_fences().await?;
-    let (start, safe_until) = start_position(ctx, source.as_ref(), target.as_ref()).await?;
+    let (start, safe_until) = start_position(ctx, &side).await?;
     let until = if opts.once {
         Some(source.current_position().await?.ok_or_else(binlog_off)?)
     } else {
         opts.until.clone()
     };
-    let mut state: IncrState = ctx.dir.read_json(&ctx.dir.incr())?.unwrap_or_default();
+    let mut state: IncrState = ctx.dir.read_json(&side.state_file)?.unwrap_or_default();
     state.position = Some(start.clone());
-    ctx.dir.write_json(&ctx.dir.incr(), &state)?;
+    ctx.dir.write_json(&side.state_file, &state)?;
     if let Some(u) = until.as_ref().filter(|u| &start > *u) {
         return Err(classified(
             Kind::PositionLost,
@@ -230,7 +356,7 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
             .say(&format!("incr: caught up at {start} (nothing to replay)"))?;
         state.lag_ms = Some(0);
         state.lag_updated_ms = Some(stages_now_ms());
-        ctx.dir.write_json(&ctx.dir.incr(), &state)?;
+        ctx.dir.write_json(&side.state_file, &state)?;
         return Ok(StageOutcome {
             summary: json!({"position": start.to_string(), "transactions": 0}),
             negative: None,
@@ -249,7 +375,7 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
     if !opts.once && project.incr.heartbeat {
         match source.prepare_heartbeat().await {
             Ok(()) => {
-                let (src, name, mut cancel) = (source.clone(), project.name.clone(), ctx.cancel.clone());
+                let (src, name, mut cancel) = (source.clone(), side.key.clone(), ctx.cancel.clone());
                 heartbeat_task = Some(tokio::spawn(async move {
                     loop {
                         if let Err(e) = src.heartbeat(&name, stages_now_ms()).await {
@@ -268,14 +394,13 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
         }
     }
 
-    let meta = |ep: &crate::config::Endpoint, t: &str| TableId::new(&ep.meta_database, t);
     let change_opts = ChangeOpts {
-        server_id: server_id(&project),
+        server_id: server_id(&project) + u32::from(side.reverse),
         non_blocking: opts.once,
-        rules: project.objects.clone(),
-        project: project.name.clone(),
-        heartbeat_table: meta(&project.source, "heartbeat"),
-        marker_table: meta(&project.source, "incr_position"),
+        rules: side.rules.clone(),
+        project: side.key.clone(),
+        heartbeat_table: TableId::new(&side.source_meta, "heartbeat"),
+        marker_table: TableId::new(&side.source_meta, "incr_position"),
     };
     let mut stream = source.open_changes(&start, &change_opts).await?;
     let mut applier = target.applier().await?;
@@ -302,6 +427,7 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
     let batch_wait = Duration::from_millis(project.incr.batch_ms);
     let started = Instant::now();
     let start_txns = state.transactions;
+    let start_tables = state.tables.clone();
     let result: Result<()> = async {
         loop {
             let wait = pending
@@ -312,19 +438,20 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                 ev = stream.next() => Some(ev?),
                 _ = tokio::time::sleep(wait) => None,
                 _ = cancel.changed() => {
-                    flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                     return Err(interrupted());
                 }
             };
             let Some(ev) = ev else {
                 // The batch waited long enough.
-                flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                 continue;
             };
             let mut done = false;
             match ev {
                 None => done = true,
                 Some(ChangeEvent::Txn { changes, end, ts, marked }) => {
+                    let rows_before = pending.rows;
                     if !marked {
                         for ch in changes {
                             if !allowed(&ch.op) {
@@ -332,7 +459,7 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                             }
                             if !routes.contains_key(&ch.table) {
                                 // A table created after the copy (CREATE / RENAME in the log).
-                                if let Some(r) = late_route(&project, source.as_ref(), target.as_ref(), &ch.table).await? {
+                                if let Some(r) = late_route(&side, &ch.table).await? {
                                     routes.insert(ch.table.clone(), r);
                                 }
                             }
@@ -364,14 +491,16 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                             pending.rows += 1;
                         }
                     }
-                    pending.txns += 1;
+                    if rows_before != pending.rows {
+                        pending.txns += 1;
+                    }
                     let lag = (stages_now_ms() / 1000).saturating_sub(ts as u64) * 1000;
                     state.lag_ms = Some(lag);
                     state.lag_updated_ms = Some(stages_now_ms());
                     pending.end = Some(end);
                     pending.first_at.get_or_insert_with(Instant::now);
                     if pending.rows >= project.incr.batch_rows {
-                        flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                        flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                     }
                 }
                 Some(ChangeEvent::Heartbeat { sent_ms, end }) => {
@@ -389,13 +518,12 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                     if state.position.as_ref() != Some(&end) {
                         pending.end = Some(end);
                     }
-                    flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                 }
                 Some(ChangeEvent::Ddl { database, statement, end, .. }) => {
-                    flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
-                    let target_of = |t: &TableId| scope::target_id(&project, t);
-                    let in_scope_db =
-                        |d: &str| project.objects.iter().any(|r| crate::config::filter_wildcard(r.database_pattern(), d));
+                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    let target_of = |t: &TableId| side.target_of(t);
+                    let in_scope_db = |d: &str| side.in_scope_db(d);
                     match target.replicate_ddl(&database, &statement, &target_of, &in_scope_db) {
                         DdlAction::Ignore => {}
                         DdlAction::Unsupported { reason } if skip_ddl => {
@@ -422,17 +550,18 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                             }
                             state.ddl += 1;
                             // The table set or definitions changed: reload and reopen the stream.
-                            scope = scope::resolve(&project, source.as_ref()).await?;
-                            catalog = source.catalog(&scope.tables, &[]).await?;
-                            routes = self::routes(&project, &catalog, &scope.mappings);
+                            let mappings = side.mappings().await?;
+                            let tables: Vec<TableId> = mappings.iter().map(|m| m.source.clone()).collect();
+                            let catalog = source.catalog(&tables, &[]).await?;
+                            routes = self::routes(&project, &catalog, &mappings);
                             shapes.clear();
                             pending.end = Some(end.clone());
-                            flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                            flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                             continue;
                         }
                     }
                     pending.end = Some(end);
-                    flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                 }
             }
             let reached = match (&until, &pending.end) {
@@ -440,11 +569,11 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                 _ => false,
             };
             if done || reached {
-                flush(ctx, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                 return Ok(());
             }
             if last_save.elapsed() >= Duration::from_secs(1) {
-                ctx.dir.write_json(&ctx.dir.incr(), &state)?;
+                ctx.dir.write_json(&side.state_file, &state)?;
                 last_save = Instant::now();
             }
         }
@@ -457,27 +586,45 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
         state.lag_ms = Some(0);
         state.lag_updated_ms = Some(stages_now_ms());
     }
-    ctx.dir.write_json(&ctx.dir.incr(), &state)?;
+    ctx.dir.write_json(&side.state_file, &state)?;
     result?;
     let txns = state.transactions - start_txns;
     let secs = started.elapsed().as_secs_f64().max(0.001);
     let position = state.position.as_ref().map(ToString::to_string).unwrap_or_default();
     ctx.out.say(&format!(
-        "incr: applied {txns} transactions in {secs:.1}s; now at {position}{}",
+        "{}: applied {txns} transactions in {secs:.1}s; now at {position}{}",
+        if side.reverse { "reverse" } else { "incr" },
         if state.conflicts > 0 {
             format!(
                 "; {} conflicts logged in {}",
                 state.conflicts,
-                ctx.dir.incr_conflicts().display()
+                side.conflicts_file.display()
             )
         } else {
             String::new()
         }
     ))?;
+    // This run's counts per table.
+    let run_tables: BTreeMap<&String, Counts> = state
+        .tables
+        .iter()
+        .map(|(t, c)| {
+            let b = start_tables.get(t).cloned().unwrap_or_default();
+            (
+                t,
+                Counts {
+                    insert: c.insert - b.insert,
+                    update: c.update - b.update,
+                    delete: c.delete - b.delete,
+                },
+            )
+        })
+        .filter(|(_, c)| c.insert + c.update + c.delete > 0)
+        .collect();
     Ok(StageOutcome {
         summary: json!({
             "position": position, "transactions": txns, "seconds": secs,
-            "conflicts": state.conflicts, "tables": state.tables, "ddl": state.ddl,
+            "conflicts": state.conflicts, "tables": run_tables, "ddl": state.ddl,
         }),
         negative: None,
     })
@@ -486,6 +633,7 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
 /// Applies the pending changes and the checkpoint in one target transaction.
 async fn flush(
     ctx: &Ctx,
+    side: &Side,
     applier: &mut Box<dyn crate::engine::Applier>,
     pending: &mut Replay,
     safe_until: &Option<Position>,
@@ -498,7 +646,7 @@ async fn flush(
     let batch = ApplyBatch {
         changes: &pending.changes,
         checkpoint: &end,
-        project: &ctx.project.name,
+        project: &side.key,
         safe,
     };
     let mut attempt = 0;
@@ -509,21 +657,14 @@ async fn flush(
                 attempt += 1;
                 tracing::warn!("applying a batch failed (attempt {attempt}), retrying: {e:#}");
                 tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
-                *applier = ctx
-                    .target
-                    .clone()
-                    .ok_or_else(|| anyhow::anyhow!("target engine missing"))?
-                    .applier()
-                    .await?;
+                *applier = side.target.applier().await?;
             }
             Err(e) => return Err(e).context(format!("applying changes up to {end}")),
         }
     };
     for c in &stats.conflicts {
-        ctx.dir.append_jsonl(
-            &ctx.dir.incr_conflicts(),
-            &json!({"at": end.to_string(), "conflict": c}),
-        )?;
+        ctx.dir
+            .append_jsonl(&side.conflicts_file, &json!({"at": end.to_string(), "conflict": c}))?;
     }
     state.conflicts += stats.conflicts.len() as u64;
     state.position = Some(end.clone());

@@ -8,6 +8,7 @@ pub mod precheck;
 pub mod schema;
 pub mod scope;
 pub mod status;
+pub mod switchover;
 pub mod verify;
 
 use crate::config::{MigrationType, Project};
@@ -81,9 +82,22 @@ pub fn plan(project: &Project) -> Vec<StageId> {
             MigrationType::Full => out.push(StageId::Full),
             MigrationType::Incr => out.push(StageId::Incr),
             MigrationType::Verify => out.push(StageId::Verify),
-            // Rejected by config validation in this release.
+            // Switchover and reverse are started by the operator, never by `run`.
             MigrationType::Reverse => {}
         }
+    }
+    out
+}
+
+/// Every stage the project shows in `status`: the plan, plus switchover and reverse when the
+/// project syncs incrementally.
+pub fn shown(project: &Project) -> Vec<StageId> {
+    let mut out = plan(project);
+    if project.wants(MigrationType::Incr) {
+        out.push(StageId::Switchover);
+    }
+    if project.wants(MigrationType::Reverse) {
+        out.push(StageId::Reverse);
     }
     out
 }
@@ -98,6 +112,9 @@ pub struct StageOpts {
     /// incr: skip the unsupported DDL statement the stage stopped at.
     pub skip_ddl: bool,
     pub dry_run: bool,
+    /// switchover: steps to skip / the step to run again.
+    pub skip_steps: Vec<String>,
+    pub retry_step: Option<String>,
     pub skip_objects: Vec<String>,
     pub repair: bool,
     pub only_inconsistent: bool,
@@ -111,6 +128,32 @@ pub struct StageOutcome {
 
 /// Refuses to run a stage whose predecessors in the plan have not completed.
 fn check_order(ctx: &Ctx, stages: &Stages, id: StageId) -> Result<()> {
+    if matches!(id, StageId::Switchover | StageId::Reverse) {
+        if !ctx.project.wants(MigrationType::Incr) {
+            return Err(crate::error::usage(
+                format!("{id} needs incremental sync: \"incr\" is not in project.types"),
+                "add \"incr\" (and \"reverse\" for rollback) to project.types",
+            ));
+        }
+        if id == StageId::Reverse && !ctx.project.wants(MigrationType::Reverse) {
+            return Err(crate::error::usage(
+                "stage reverse is not selected by project.types",
+                format!("add \"reverse\" to project.types in {}", ctx.project.file.display()),
+            ));
+        }
+        for before in [StageId::Schema, StageId::Full] {
+            if plan(&ctx.project).contains(&before) && !stages.get(before).is_done() {
+                return Err(crate::error::usage(
+                    format!(
+                        "stage {before} is {} and must complete before {id}",
+                        stages.get(before).as_str()
+                    ),
+                    format!("run `omsctl {before}` first"),
+                ));
+            }
+        }
+        return Ok(());
+    }
     let plan = plan(&ctx.project);
     if !plan.contains(&id) {
         return Err(crate::error::usage(
@@ -148,6 +191,17 @@ pub async fn run_stage(ctx: &mut Ctx, id: StageId, opts: &StageOpts) -> Result<S
         StageId::Schema => schema::run(ctx, opts).await,
         StageId::Full => full::run(ctx).await,
         StageId::Incr => incr::run(ctx, opts).await,
+        StageId::Reverse => incr::run_reverse(ctx, opts).await,
+        StageId::Switchover => {
+            switchover::run(
+                ctx,
+                &switchover::SwitchoverOpts {
+                    skip_steps: opts.skip_steps.clone(),
+                    retry_step: opts.retry_step.clone(),
+                },
+            )
+            .await
+        }
         StageId::Verify => verify::run(ctx, opts).await,
     };
     if dry {

@@ -197,6 +197,7 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
         &scope.mappings,
         &DdlOptions {
             indexes_after_data: project.schema.indexes_after_data,
+            defer_constraints: project.wants(crate::config::MigrationType::Incr),
         },
     );
     for (sev, id, title, status) in [

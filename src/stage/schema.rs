@@ -85,6 +85,7 @@ fn ddl_text(o: &SchemaObject) -> String {
     let phase = match o.phase {
         Phase::BeforeData => "before data",
         Phase::AfterData => "after data",
+        Phase::Switchover => "at switchover",
     };
     format!(
         "-- omsctl DDL for {} ({phase}). Edit freely: `omsctl schema` / `omsctl full` apply this file as it is.\n{}\n",
@@ -157,6 +158,7 @@ pub async fn load_or_build(ctx: &mut Ctx) -> Result<SchemaPlan> {
         &scope.mappings,
         &DdlOptions {
             indexes_after_data: project.schema.indexes_after_data,
+            defer_constraints: project.wants(crate::config::MigrationType::Incr),
         },
     );
     let objects: Vec<PlannedObject> = ddl

@@ -16,7 +16,9 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
     let verify: Option<VerifyState> = dir.read_json(&dir.verify())?;
     let schema: Option<SchemaPlan> = dir.read_json(&dir.schema_plan())?;
     let incr: Option<super::incr::IncrState> = dir.read_json(&dir.incr())?;
-    let planned = super::plan(project);
+    let reverse: Option<super::incr::IncrState> = dir.read_json(&dir.reverse())?;
+    let switchover: Option<super::switchover::SwitchoverState> = dir.read_json(&dir.switchover())?;
+    let planned = super::shown(project);
     let now = stages_now_ms();
 
     let stage_rows: Vec<serde_json::Value> = stages
@@ -68,6 +70,12 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
         return out.json(&json!({
             "project": project.name, "state_dir": dir.root().display().to_string(),
             "running": !dir.is_idle(), "stages": stage_rows, "tables": tables, "schema": schema_summary,
+            "switchover": switchover.as_ref().map(|s| json!(s)),
+            "reverse": reverse.as_ref().map(|i| json!({
+                "position": i.position.as_ref().map(ToString::to_string),
+                "lag_ms": i.lag_ms, "lag_updated_ms": i.lag_updated_ms,
+                "transactions": i.transactions, "conflicts": i.conflicts, "tables": i.tables,
+            })),
             "incr": incr.as_ref().map(|i| json!({
                 "position": i.position.as_ref().map(ToString::to_string),
                 "lag_ms": i.lag_ms, "lag_updated_ms": i.lag_updated_ms,
@@ -108,7 +116,22 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
             s["objects"], s["done"], s["pending"], s["failed"], s["skipped"]
         ))?;
     }
-    if let Some(i) = &incr {
+    if let Some(sw) = &switchover {
+        out.say("switchover steps:")?;
+        let mut t = new_table(&["step", "state", "started", "ended", "detail / error"]);
+        for st in &sw.steps {
+            t.add_row(vec![
+                st.name.clone(),
+                st.state.as_str().to_string(),
+                human_time(st.started_at),
+                human_time(st.ended_at),
+                st.error.clone().or_else(|| st.detail.clone()).unwrap_or_default(),
+            ]);
+        }
+        out.table(&t)?;
+    }
+    for (label, state) in [("incr", &incr), ("reverse", &reverse)] {
+        let Some(i) = state else { continue };
         let lag = match (i.lag_ms, i.lag_updated_ms) {
             (Some(l), Some(u)) => format!(
                 "lag {:.1} s (updated {} ago)",
@@ -118,7 +141,7 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
             _ => "lag unknown".into(),
         };
         out.say(&format!(
-            "incr: at {}, {lag}; {} transactions, {} DDL, {} conflicts",
+            "{label}: at {}, {lag}; {} transactions, {} DDL, {} conflicts",
             i.position
                 .as_ref()
                 .map(ToString::to_string)

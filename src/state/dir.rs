@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 /// incr.json            incremental sync: position, lag, per-table counts (the target's
 ///                      checkpoint table is authoritative)
 /// incr-conflicts.jsonl rows the target disagreed with during incremental sync
+/// switchover.json      every switchover step with its state and times (the report)
+/// reverse.json         reverse sync, as incr.json
 /// verify.json          per-table verification result and differing chunks
 /// verify/diff.jsonl    every differing row, by key
 /// verify/repair.sql    SQL that makes the target equal to the source
@@ -79,6 +81,15 @@ impl StateDir {
     }
     pub fn incr_conflicts(&self) -> PathBuf {
         self.root.join("incr-conflicts.jsonl")
+    }
+    pub fn reverse(&self) -> PathBuf {
+        self.root.join("reverse.json")
+    }
+    pub fn reverse_conflicts(&self) -> PathBuf {
+        self.root.join("reverse-conflicts.jsonl")
+    }
+    pub fn switchover(&self) -> PathBuf {
+        self.root.join("switchover.json")
     }
     pub fn verify(&self) -> PathBuf {
         self.root.join("verify.json")

@@ -17,6 +17,8 @@ pub enum StageId {
     Full,
     Incr,
     Verify,
+    Switchover,
+    Reverse,
 }
 
 impl StageId {
@@ -35,6 +37,8 @@ impl StageId {
             StageId::Full => "full",
             StageId::Incr => "incr",
             StageId::Verify => "verify",
+            StageId::Switchover => "switchover",
+            StageId::Reverse => "reverse",
         }
     }
 }
@@ -48,10 +52,9 @@ impl fmt::Display for StageId {
 impl FromStr for StageId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        StageId::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| format!("unknown stage {s:?}; stages are precheck, schema, full, incr, verify"))
+        StageId::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
+            format!("unknown stage {s:?}; stages are precheck, schema, full, incr, verify, switchover, reverse")
+        })
     }
 }
 

@@ -220,6 +220,11 @@ impl Planner<'_> {
     fn table(&mut self, t: &Table, m: &TableMapping, opts: &DdlOptions, plan: &mut DdlPlan) {
         let tid = &m.target;
         let excluded = &m.exclude_columns;
+        let constraint_phase = if opts.defer_constraints {
+            Phase::Switchover
+        } else {
+            Phase::AfterData
+        };
         let mut lines: Vec<String> = t
             .columns
             .iter()
@@ -291,7 +296,7 @@ impl Planner<'_> {
             plan.objects.push(SchemaObject {
                 key: format!("checks:{tid}"),
                 kind: ObjectKind::Checks,
-                phase: Phase::AfterData,
+                phase: constraint_phase,
                 target: tid.clone(),
                 statements: adds.iter().map(|a| format!("ALTER TABLE {} {a}", table(tid))).collect(),
             });
@@ -320,7 +325,7 @@ impl Planner<'_> {
             plan.objects.push(SchemaObject {
                 key: format!("foreign_keys:{tid}"),
                 kind: ObjectKind::ForeignKeys,
-                phase: Phase::AfterData,
+                phase: constraint_phase,
                 target: tid.clone(),
                 // One foreign key per statement: OceanBase refuses to add several at once (1235).
                 statements: fks.iter().map(|a| format!("ALTER TABLE {} {a}", table(tid))).collect(),
@@ -340,7 +345,7 @@ impl Planner<'_> {
             plan.objects.push(SchemaObject {
                 key: format!("trigger:{id}"),
                 kind: ObjectKind::Trigger,
-                phase: Phase::AfterData,
+                phase: constraint_phase,
                 target: id.clone(),
                 statements: vec![format!(
                     "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
@@ -522,6 +527,7 @@ mod tests {
         let (c, m) = sample();
         let opts = DdlOptions {
             indexes_after_data: true,
+            defer_constraints: false,
         };
         let p = plan(&c, Flavor::MariaDb, Flavor::OceanBase, &m, &opts);
         let create = &p
@@ -559,6 +565,7 @@ mod tests {
         let (c, m) = sample();
         let opts = DdlOptions {
             indexes_after_data: true,
+            defer_constraints: false,
         };
         let p = plan(&c, Flavor::MariaDb, Flavor::TiDb, &m, &opts);
         let idx = &p
@@ -580,6 +587,7 @@ mod tests {
         let (c, m) = sample();
         let opts = DdlOptions {
             indexes_after_data: false,
+            defer_constraints: false,
         };
         let p = plan(&c, Flavor::MariaDb, Flavor::MariaDb, &m, &opts);
         let create = &p

@@ -442,6 +442,40 @@ impl Engine for MysqlEngine {
         }))
     }
 
+    async fn set_read_only(&self, on: bool) -> Result<()> {
+        let mut c = self.conn().await?;
+        c.query_drop(format!("SET GLOBAL read_only = {}", if on { "ON" } else { "OFF" }))
+            .await
+            .map_err(|e| self.classify(e))
+    }
+
+    async fn auto_increments(&self, tables: &[TableId]) -> Result<BTreeMap<TableId, u64>> {
+        let mut c = self.conn().await?;
+        let mut out = BTreeMap::new();
+        for t in tables {
+            // information_schema caches TABLES statistics; a fresh read of the counter:
+            let _ = c.query_drop(format!("ANALYZE TABLE {}", dialect::table(t))).await;
+            let v: Option<Option<u64>> = c
+                .exec_first(
+                    "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                    (&t.database, &t.name),
+                )
+                .await
+                .map_err(|e| self.classify(e))?;
+            if let Some(Some(n)) = v {
+                out.insert(t.clone(), n);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn bump_auto_increment(&self, table: &TableId, next: u64) -> Result<()> {
+        let mut c = self.conn().await?;
+        c.query_drop(format!("ALTER TABLE {} AUTO_INCREMENT = {next}", dialect::table(table)))
+            .await
+            .map_err(|e| self.classify(e))
+    }
+
     fn replicate_ddl(
         &self,
         database: &str,
