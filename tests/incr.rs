@@ -381,3 +381,90 @@ async fn switchover_restores_deferred_objects_and_reverse_sync_flows_back_withou
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_dbs(second_port(), &[&dst]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incr_replays_a_workload_into_oceanbase() {
+    let (src, dst, name) = (unique("iob_src"), unique("iob_dst"), unique("iob"));
+    create(&src, 3_000).await;
+    drop_dbs(seekdb_port(), &[&dst]).await;
+    let t = project_toml(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("oceanbase", seekdb_port()),
+        &format!("{src}.*"),
+        &dst,
+        "",
+    )
+    .replace(
+        "[project]\n",
+        "[project]\ntypes = [\"schema\", \"full\", \"incr\", \"verify\"]\n",
+    );
+    let p = Project::new(&t);
+    p.expect(&["schema"], 0);
+    p.expect(&["full"], 0);
+    let stop = Arc::new(AtomicBool::new(false));
+    workload(src.clone(), 21, stop, 1_500).await;
+    let mut c = connect(mariadb_port()).await;
+    c.query_drop(format!("ALTER TABLE `{src}`.k ADD COLUMN note VARCHAR(20) DEFAULT 'n'"))
+        .await
+        .unwrap();
+    c.query_drop(format!("UPDATE `{src}`.k SET note = 'after' WHERE id < 50"))
+        .await
+        .unwrap();
+    p.expect(&["incr", "--once"], 0);
+    p.expect(&["verify"], 0);
+    let mut d = connect(seekdb_port()).await;
+    for t in ["nk", "ck"] {
+        assert_same_rows(&mut c, &src, &mut d, &dst, t).await;
+    }
+    let n: Option<u64> = d
+        .query_first(format!("SELECT COUNT(*) FROM `{dst}`.k WHERE note = 'after'"))
+        .await
+        .unwrap();
+    let m: Option<u64> = c
+        .query_first(format!("SELECT COUNT(*) FROM `{src}`.k WHERE note = 'after'"))
+        .await
+        .unwrap();
+    assert_eq!(n, m);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(seekdb_port(), &[&dst]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_runs_beside_a_following_incr_and_rechecks_recent_changes() {
+    let (src, dst, name) = (unique("iv_src"), unique("iv_dst"), unique("iv"));
+    create(&src, 20_000).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(&toml(&name, &src, &dst, "[verify]\nchunk_rows = 2000\n"));
+    p.expect(&["schema"], 0);
+    p.expect(&["full"], 0);
+    let mut follower = p.cmd(&["incr", "-q"]).spawn().unwrap();
+    // A burst of changes the follower is still replaying while verify starts.
+    let stop = Arc::new(AtomicBool::new(false));
+    let burst = tokio::spawn(workload(src.clone(), 31, stop.clone(), 3_000));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let verify = tokio::task::spawn_blocking({
+        let cmd = p.cmd(&["verify"]);
+        move || {
+            let mut cmd = cmd;
+            cmd.output().unwrap()
+        }
+    });
+    burst.await.unwrap();
+    let out = verify.await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    // A second incr beside the follower is refused, not run twice.
+    let out = p.expect(&["incr", "--once"], 3);
+    assert!(stderr(&out).contains("incremental sync"), "{}", stderr(&out));
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &follower.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(follower.wait().unwrap().code(), Some(130));
+    assert_equal(&src, &dst).await;
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

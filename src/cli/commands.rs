@@ -65,11 +65,34 @@ pub async fn run(cli: Cli, cancel: watch::Receiver<bool>) -> Result<()> {
         }
         return stage::status::show(&project, &dir, &out);
     }
-    let _lock = dir.lock()?;
+    let _locks = take_locks(&cli.command, &dir)?;
     let mut ctx = Ctx::new(project, dir, out.clone(), cli.yes, cancel);
     let result = dispatch(&cli, &mut ctx).await;
     ctx.close().await;
     result
+}
+
+/// The locks a command needs: replays have their own, so that verify and status can run
+/// beside a following incr; whatever replays (run, switchover, reset incr) takes those too.
+fn take_locks(cmd: &Command, dir: &StateDir) -> Result<Vec<crate::state::DirLock>> {
+    use crate::state::Activity;
+    let stage = |s: &StageId| match s {
+        StageId::Incr => vec![Activity::Main, Activity::Incr],
+        StageId::Reverse => vec![Activity::Main, Activity::Reverse],
+        _ => vec![Activity::Main],
+    };
+    let activities = match cmd {
+        Command::Incr { .. } => vec![Activity::Incr],
+        Command::Reverse { .. } => vec![Activity::Reverse],
+        Command::Run => vec![Activity::Main, Activity::Incr],
+        Command::Switchover { .. } => vec![Activity::Main, Activity::Incr, Activity::Reverse],
+        Command::Retry { stage: s } | Command::Skip { stage: s } | Command::Reset { stage: s } => match s {
+            StageId::Incr | StageId::Reverse => stage(s).into_iter().skip(1).collect(),
+            _ => stage(s),
+        },
+        _ => vec![Activity::Main],
+    };
+    activities.into_iter().map(|a| dir.lock_activity(a)).collect()
 }
 
 async fn dispatch(cli: &Cli, ctx: &mut Ctx) -> Result<()> {

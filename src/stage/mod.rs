@@ -167,7 +167,9 @@ fn check_order(ctx: &Ctx, stages: &Stages, id: StageId) -> Result<()> {
             continue;
         }
         let st = stages.get(*before);
-        if !st.is_done() {
+        // Incremental sync keeps running while later stages (verify) work beside it.
+        let ok = st.is_done() || (*before == StageId::Incr && matches!(st, StageState::Running | StageState::Paused));
+        if !ok {
             return Err(crate::error::usage(
                 format!("stage {before} is {} and must complete before {id}", st.as_str()),
                 format!("run `omsctl {before}` first, or `omsctl skip {before}`"),

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableVerify {
@@ -31,6 +32,9 @@ pub struct TableVerify {
     pub equal: bool,
     /// Ranges whose checksums differed: what `--only-inconsistent` rechecks.
     pub differing_ranges: Vec<KeyRange>,
+    /// Row counts (source, target) of each differing range, so a recheck can recount them.
+    #[serde(default)]
+    pub differing_rows: Vec<(u64, u64)>,
 }
 
 /// `verify.json`.
@@ -125,6 +129,7 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                 different: 0,
                 equal: true,
                 differing_ranges: vec![],
+                differing_rows: vec![],
             },
             src,
             tgt,
@@ -143,30 +148,30 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
         }
         repaired = true;
         ctx.out.status("repair applied; re-verifying the differing chunks");
-        let mut jobs = VecDeque::new();
-        let reruns: Vec<TableRun> = runs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                for range in &r.result.differing_ranges {
-                    jobs.push_back((i, range.clone()));
-                }
-                let mut result = r.result.clone();
-                result.chunks_differ = 0;
-                result.missing = 0;
-                result.extra = 0;
-                result.different = 0;
-                result.equal = true;
-                result.differing_ranges.clear();
-                TableRun {
-                    src: r.src.clone(),
-                    tgt: r.tgt.clone(),
-                    result,
-                    diff: TableDiff::default(),
-                }
-            })
-            .collect();
-        runs = check_all(ctx, &source, &target, reruns, jobs).await?;
+        runs = recheck(ctx, &source, &target, &runs).await?;
+    }
+    // Incremental verification: while a follower replays the source's changes, a row changed
+    // a moment ago may simply not have arrived yet. Recheck differing chunks after the lag.
+    let mut rechecks = 0;
+    while runs.iter().any(|r| !r.result.equal) && rechecks < 3 && !ctx.dir.is_idle_for(crate::state::Activity::Incr) {
+        rechecks += 1;
+        let lag: Option<super::incr::IncrState> = ctx.dir.read_json(&ctx.dir.incr())?;
+        let wait = Duration::from_millis(
+            lag.and_then(|l| l.lag_ms)
+                .unwrap_or(0)
+                .saturating_add(2_000)
+                .min(30_000),
+        );
+        ctx.out.status(&format!(
+            "verify: differences found while incremental sync runs; rechecking them in {:.1} s (round {rechecks})",
+            wait.as_secs_f64()
+        ));
+        let mut cancel = ctx.cancel.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = cancel.changed() => return Err(interrupted()),
+        }
+        runs = recheck(ctx, &source, &target, &runs).await?;
     }
     write_reports(ctx, target.as_ref(), &runs, project.verify.max_reported_rows)?;
     let tables: Vec<TableVerify> = runs.iter().map(|r| r.result.clone()).collect();
@@ -219,6 +224,46 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
         summary: json!({"tables": tables, "repaired": repaired}),
         negative,
     })
+}
+
+/// Re-verifies only the ranges that differed.
+async fn recheck(
+    ctx: &Ctx,
+    source: &Arc<dyn Engine>,
+    target: &Arc<dyn Engine>,
+    runs: &[TableRun],
+) -> Result<Vec<TableRun>> {
+    let mut jobs = VecDeque::new();
+    let reruns: Vec<TableRun> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            for range in &r.result.differing_ranges {
+                jobs.push_back((i, range.clone()));
+            }
+            let mut result = r.result.clone();
+            // Chunks that were equal stay counted; the rechecked ones are counted again.
+            result.chunks -= result.differing_ranges.len() as u64;
+            for (a, b) in &result.differing_rows {
+                result.rows_source -= a;
+                result.rows_target -= b;
+            }
+            result.differing_rows.clear();
+            result.chunks_differ = 0;
+            result.missing = 0;
+            result.extra = 0;
+            result.different = 0;
+            result.equal = true;
+            result.differing_ranges.clear();
+            TableRun {
+                src: r.src.clone(),
+                tgt: r.tgt.clone(),
+                result,
+                diff: TableDiff::default(),
+            }
+        })
+        .collect();
+    check_all(ctx, source, target, reruns, jobs).await
 }
 
 fn chunked<'a>(u: &'a [Row], d: &'a [Row], n: usize) -> Vec<(&'a [Row], &'a [Row])> {
@@ -334,6 +379,7 @@ async fn worker(shared: Arc<Shared>, mut sr: Box<dyn Reader>, mut tr: Box<dyn Re
             if after > before || a.rows != b.rows {
                 run.result.chunks_differ += 1;
                 run.result.differing_ranges.push(range);
+                run.result.differing_rows.push((a.rows, b.rows));
             }
         }
     }
@@ -401,6 +447,7 @@ fn reconcile(r: &mut TableRun) {
     if r.result.equal {
         r.result.chunks_differ = 0;
         r.result.differing_ranges.clear();
+        r.result.differing_rows.clear();
     }
 }
 
@@ -525,6 +572,7 @@ mod tests {
                 different: 0,
                 equal: false,
                 differing_ranges: vec![KeyRange::all()],
+                differing_rows: vec![(1, 1)],
             },
             diff: TableDiff::default(),
         };

@@ -115,31 +115,60 @@ impl StateDir {
         })
     }
 
-    /// Takes the exclusive lock for the lifetime of the returned guard.
+    /// The lock file of one activity: the main lock (`lock`) guards every stage but the
+    /// long-running replays, which have their own (`lock-incr`, `lock-reverse`) so that verify
+    /// and status work while a follower runs.
+    pub fn lock_path(&self, activity: Activity) -> PathBuf {
+        match activity {
+            Activity::Main => self.lock_file(),
+            Activity::Incr => self.root.join("lock-incr"),
+            Activity::Reverse => self.root.join("lock-reverse"),
+        }
+    }
+
+    /// Takes the exclusive main lock for the lifetime of the returned guard.
     pub fn lock(&self) -> Result<DirLock> {
+        self.lock_activity(Activity::Main)
+    }
+
+    /// Takes one activity's exclusive lock for the lifetime of the returned guard.
+    pub fn lock_activity(&self, activity: Activity) -> Result<DirLock> {
         self.create()?;
+        let path = self.lock_path(activity);
         let f = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(self.lock_file())
-            .with_context(|| format!("opening {}", self.lock_file().display()))?;
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
         match f.try_lock() {
             Ok(()) => Ok(DirLock { _file: f }),
             Err(fs::TryLockError::WouldBlock) => Err(classified(
                 Kind::Environment,
-                format!("another omsctl process is running on {}", self.root.display()),
-                "wait for it to finish, or stop it (Ctrl-C); it keeps its progress",
+                format!(
+                    "another omsctl process is running on {}{}",
+                    self.root.display(),
+                    match activity {
+                        Activity::Main => "",
+                        Activity::Incr => " (incremental sync)",
+                        Activity::Reverse => " (reverse sync)",
+                    }
+                ),
+                "wait for it to finish, or stop it (Ctrl-C / SIGTERM); it keeps its progress",
             )),
             Err(fs::TryLockError::Error(e)) => {
-                Err(anyhow::Error::new(e).context(format!("locking {}", self.lock_file().display())))
+                Err(anyhow::Error::new(e).context(format!("locking {}", path.display())))
             }
         }
     }
 
-    /// True when no process holds the lock (used by `status` to tell a crashed run).
+    /// True when no process holds the main lock (used by `status` to tell a crashed run).
     pub fn is_idle(&self) -> bool {
-        match File::open(self.lock_file()) {
+        self.is_idle_for(Activity::Main)
+    }
+
+    pub fn is_idle_for(&self, activity: Activity) -> bool {
+        match File::open(self.lock_path(activity)) {
             Ok(f) => match f.try_lock_shared() {
                 Ok(()) => {
                     let _ = f.unlock();
@@ -149,6 +178,23 @@ impl StateDir {
             },
             Err(_) => true,
         }
+    }
+
+    /// Runs `f` while holding a short exclusive lock on `stages.lock`, so that processes
+    /// updating different stages (verify beside a running incr) never lose each other's change.
+    pub fn with_stages_lock<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.create()?;
+        let path = self.root.join("stages.lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.lock().with_context(|| format!("locking {}", path.display()))?;
+        let r = f();
+        let _ = file.unlock();
+        r
     }
 
     /// Reads a JSON state file; `Ok(None)` when it does not exist.
@@ -188,6 +234,14 @@ impl StateDir {
         f.sync_data()?;
         Ok(())
     }
+}
+
+/// What a lock protects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Main,
+    Incr,
+    Reverse,
 }
 
 /// Held while a command works on the state directory.

@@ -4,5 +4,5 @@
 mod dir;
 mod stages;
 
-pub use dir::{StateDir, write_atomic};
+pub use dir::{Activity, DirLock, StateDir, write_atomic};
 pub use stages::{StageId, StageRecord, StageState, Stages, now_ms as stages_now_ms};

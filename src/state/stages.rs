@@ -181,8 +181,25 @@ impl Stages {
         self.records().iter().find(|r| r.name == id)
     }
 
-    /// Sets a stage's state, stamps times, persists atomically and journals the change.
+    /// Sets a stage's state, stamps times, persists atomically and journals the change. The
+    /// file is re-read under `stages.lock` first, so a concurrent process's change to another
+    /// stage is kept.
     pub fn set(&mut self, dir: &StateDir, id: StageId, state: StageState, error: Option<String>) -> Result<()> {
+        dir.with_stages_lock(|| {
+            if let Some(fresh) = dir.read_json::<Stages>(&dir.stages())? {
+                let mine = self.record(id).cloned();
+                *self = fresh;
+                if let Some(mine) = mine
+                    && let Some(r) = self.records_mut().iter_mut().find(|r| r.name == id)
+                {
+                    *r = mine;
+                }
+            }
+            self.set_unlocked(dir, id, state, error)
+        })
+    }
+
+    fn set_unlocked(&mut self, dir: &StateDir, id: StageId, state: StageState, error: Option<String>) -> Result<()> {
         let now = now_ms();
         let recs = self.records_mut();
         if !recs.iter().any(|r| r.name == id) {
