@@ -129,3 +129,18 @@ fn reset_without_a_terminal_requires_yes() {
     assert!(stderr(&out).contains("--yes"));
     p.expect(&["reset", "verify", "--yes"], 0);
 }
+
+/// Every example project file parses and validates.
+#[test]
+fn every_example_project_file_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) == Some("toml") {
+            omsctl::config::load(&p).unwrap_or_else(|e| panic!("{}: {e:#}", p.display()));
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "no example project files found");
+}
