@@ -119,6 +119,141 @@ impl MysqlApplier {
     }
 }
 
+/// What a run of consecutive changes to one keyed table has in common, so that it can be
+/// applied with one statement: inserts, updates that keep the key, or deletes.
+#[derive(PartialEq, Clone, Copy)]
+enum GroupKind {
+    Insert,
+    Update,
+    Delete,
+}
+
+fn group_kind(spec: &TableSpec, op: &RowOp) -> Option<GroupKind> {
+    if spec.key.is_empty() {
+        return None;
+    }
+    match op {
+        RowOp::Insert { .. } => Some(GroupKind::Insert),
+        RowOp::Update { before, after } if spec.key_of(before) == spec.key_of(after) => Some(GroupKind::Update),
+        RowOp::Update { .. } => None,
+        RowOp::Delete { .. } => Some(GroupKind::Delete),
+    }
+}
+
+/// Rows per multi-row statement: bounded by the protocol's 65,535 placeholders.
+fn group_limit(spec: &TableSpec) -> usize {
+    (65_535 / spec.columns.len().max(1)).clamp(1, 500)
+}
+
+impl MysqlApplier {
+    /// Applies the longest run of same-kind changes to one keyed table at the head of
+    /// `changes` with one or two statements (order within the run is kept: the server applies
+    /// multi-row statements row by row); anything else one by one. Returns how many changes
+    /// it consumed.
+    async fn apply_group(
+        &mut self,
+        changes: &[crate::engine::TargetChange],
+        safe: bool,
+        stats: &mut ApplyStats,
+    ) -> Result<usize> {
+        let first = &changes[0];
+        let Some(kind) = group_kind(&first.spec, &first.op) else {
+            self.apply_op(&first.spec, &first.op, safe, stats).await?;
+            return Ok(1);
+        };
+        let limit = group_limit(&first.spec);
+        let n = changes
+            .iter()
+            .take(limit)
+            .take_while(|c| std::sync::Arc::ptr_eq(&c.spec, &first.spec) && group_kind(&c.spec, &c.op) == Some(kind))
+            .count();
+        if n == 1 {
+            self.apply_op(&first.spec, &first.op, safe, stats).await?;
+            return Ok(1);
+        }
+        let spec = &first.spec;
+        let group = &changes[..n];
+        let rows: Vec<&[Value]> = group
+            .iter()
+            .map(|c| match &c.op {
+                RowOp::Insert { after } | RowOp::Update { after, .. } => after.as_slice(),
+                RowOp::Delete { before } => before.as_slice(),
+            })
+            .collect();
+        match kind {
+            GroupKind::Insert if !safe => {
+                let sql = dialect::insert(spec, n);
+                let p = params(rows.iter().flat_map(|r| r.iter().map(to_mysql)));
+                match self.conn.exec_drop(&sql, p).await {
+                    Ok(()) => {}
+                    // Someone else's row is in the way: find out which, one by one.
+                    Err(mysql_async::Error::Server(s)) if s.code == DUP_ENTRY => {
+                        for c in group {
+                            self.apply_op(spec, &c.op, safe, stats).await?;
+                        }
+                    }
+                    Err(e) => return Err(classify(e, &self.endpoint)),
+                }
+            }
+            GroupKind::Insert | GroupKind::Update => {
+                if !safe {
+                    // Rows an update expects but the target lacks are conflicts.
+                    let keys: Vec<Vec<Value>> = rows.iter().map(|r| spec.key_of(r)).collect();
+                    for k in self.missing_keys(spec, &keys).await? {
+                        stats.conflicts.push(conflict(spec, "missing_row", &k_row(spec, &k)));
+                    }
+                }
+                let sql = dialect::upsert_rows(spec, n);
+                self.exec(&sql, params(rows.iter().flat_map(|r| r.iter().map(to_mysql))))
+                    .await?;
+            }
+            GroupKind::Delete => {
+                let keys: Vec<Vec<Value>> = rows.iter().map(|r| spec.key_of(r)).collect();
+                if !safe {
+                    for k in self.missing_keys(spec, &keys).await? {
+                        stats.conflicts.push(conflict(spec, "missing_row", &k_row(spec, &k)));
+                    }
+                }
+                let sql = dialect::delete_keys(spec, n);
+                self.exec(&sql, params(keys.iter().flat_map(|k| k.iter().map(to_mysql))))
+                    .await?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// The keys among `keys` that the target does not hold.
+    async fn missing_keys(&mut self, spec: &TableSpec, keys: &[Vec<Value>]) -> Result<Vec<Vec<Value>>> {
+        let sql = dialect::existing_keys(spec, keys.len());
+        let p = params(keys.iter().flat_map(|k| k.iter().map(to_mysql)));
+        let ep = &self.endpoint;
+        let found: Vec<mysql_async::Row> = self.conn.exec(sql, p).await.map_err(|e| classify(e, ep))?;
+        let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
+        let have: std::collections::HashSet<Vec<u8>> = found
+            .into_iter()
+            .map(|r| crate::model::value::canonical_row(&super::values::row(r), &kinds))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        Ok(keys
+            .iter()
+            .filter(|k| {
+                let c = crate::model::value::canonical_row(k, &kinds);
+                !have.contains(&c) && seen.insert(c)
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+/// A row holding only `key` in the key positions, for conflict reports.
+fn k_row(spec: &TableSpec, key: &[Value]) -> Vec<Value> {
+    let mut row = vec![Value::Null; spec.columns.len()];
+    for (v, &i) in key.iter().zip(&spec.key) {
+        row[i] = v.clone();
+    }
+    row
+}
+
 #[async_trait]
 impl Applier for MysqlApplier {
     async fn apply(&mut self, batch: &ApplyBatch<'_>) -> Result<ApplyStats> {
@@ -129,8 +264,10 @@ impl Applier for MysqlApplier {
             .await
             .map_err(|e| classify(e, &ep))?;
         let result: Result<()> = async {
-            for ch in batch.changes {
-                self.apply_op(&ch.spec, &ch.op, batch.safe, &mut stats).await?;
+            let mut i = 0;
+            while i < batch.changes.len() {
+                let n = self.apply_group(&batch.changes[i..], batch.safe, &mut stats).await?;
+                i += n;
             }
             let Position::MysqlFile { file, pos } = batch.checkpoint;
             self.exec(

@@ -264,6 +264,33 @@ pub fn upsert(spec: &TableSpec) -> String {
     )
 }
 
+/// Multi-row upsert: INSERT … VALUES (…), (…) ON DUPLICATE KEY UPDATE every non-key column.
+pub fn upsert_rows(spec: &TableSpec, rows: usize) -> String {
+    let one = upsert(spec);
+    let (head, tail) = one.split_once(" ON DUPLICATE KEY UPDATE ").unwrap_or((&one, ""));
+    let group = format!(", ({})", vec!["?"; spec.columns.len()].join(", "));
+    let mut s = String::with_capacity(one.len() + rows * group.len());
+    s.push_str(head);
+    for _ in 1..rows {
+        s.push_str(&group);
+    }
+    s.push_str(" ON DUPLICATE KEY UPDATE ");
+    s.push_str(tail);
+    s
+}
+
+/// `DELETE FROM t WHERE (k…) IN ((?…), …)`.
+pub fn delete_keys(spec: &TableSpec, n: usize) -> String {
+    let keys: Vec<String> = spec.key.iter().map(|&i| quote(&spec.columns[i])).collect();
+    let one = format!("({})", vec!["?"; keys.len()].join(", "));
+    format!(
+        "DELETE FROM {} WHERE ({}) IN ({})",
+        table(&spec.id),
+        keys.join(", "),
+        vec![one; n].join(", ")
+    )
+}
+
 /// A plain single-row INSERT.
 pub fn insert_one(spec: &TableSpec) -> String {
     insert(spec, 1)
@@ -398,6 +425,16 @@ mod tests {
         );
         assert_eq!(literal(&Value::Bytes(vec![0, 0xff]), ValueKind::Binary), "X'00ff'");
         assert_eq!(literal(&Value::Null, ValueKind::Text), "NULL");
+    }
+
+    #[test]
+    fn multi_row_upserts_and_key_deletes() {
+        let s = spec(vec![0]);
+        assert_eq!(
+            upsert_rows(&s, 2),
+            "INSERT INTO `d`.`t` (`a`, `b`, `c`) VALUES (?, ?, ?), (?, ?, ?) ON DUPLICATE KEY UPDATE `b` = VALUES(`b`), `c` = VALUES(`c`)"
+        );
+        assert_eq!(delete_keys(&s, 2), "DELETE FROM `d`.`t` WHERE (`a`) IN ((?), (?))");
     }
 
     #[test]
