@@ -67,7 +67,7 @@ async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
             _ = term.recv() => {}
         }
         if n == 0 {
-            eprintln!("interrupted: stopping after rolling back in-flight work (again to exit at once)");
+            eprintln!("interrupted: finishing the current step, then stopping (again to exit at once)");
             let _ = tx.send(true);
         } else {
             std::process::exit(130);

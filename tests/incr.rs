@@ -468,3 +468,66 @@ async fn verify_runs_beside_a_following_incr_and_rechecks_recent_changes() {
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_dbs(second_port(), &[&dst]).await;
 }
+
+async fn master_position(c: &mut mysql_async::Conn) -> String {
+    let row: mysql_async::Row = c.query_first("SHOW MASTER STATUS").await.unwrap().unwrap();
+    let f: String = row.get(0).unwrap();
+    let p: u64 = row.get(1).unwrap();
+    format!("{f}:{p}")
+}
+
+/// `--until` ending exactly at a replicated DDL must stop there (it replayed the DDL, then
+/// kept waiting forever).
+#[tokio::test(flavor = "multi_thread")]
+async fn until_a_position_right_after_a_ddl_stops_there() {
+    let (src, dst, name) = (unique("iu_src"), unique("iu_dst"), unique("iu"));
+    create(&src, 10).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let mut c = connect(mariadb_port()).await;
+    let mut d = connect(second_port()).await;
+    exec(&mut d, &format!("CREATE DATABASE `{dst}`")).await;
+    exec(
+        &mut d,
+        &format!("CREATE TABLE `{dst}`.k (id INT PRIMARY KEY, v VARCHAR(40), n BIGINT UNSIGNED, e ENUM('a','b'), t DATETIME(6), j JSON)"),
+    )
+    .await;
+    let p0 = master_position(&mut c).await;
+    c.query_drop(format!("INSERT INTO `{src}`.k (id, v) VALUES (424242, 'x')"))
+        .await
+        .unwrap();
+    c.query_drop(format!("CREATE TABLE `{src}`.other (id INT PRIMARY KEY)"))
+        .await
+        .unwrap();
+    let p1 = master_position(&mut c).await;
+    let t = toml(
+        &name,
+        &src,
+        &dst,
+        &format!("[incr]\nstart_at = \"{p0}\"\nheartbeat = false\n"),
+    )
+    .replace(
+        "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
+        "types = [\"incr\"]",
+    );
+    let p = Project::new(&t);
+    let mut child = p.cmd(&["incr", "--until", &p1]).spawn().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "incr --until {p1} did not stop");
+    let n: Option<u64> = d
+        .query_first(format!("SELECT COUNT(*) FROM `{dst}`.k WHERE id = 424242"))
+        .await
+        .unwrap();
+    assert_eq!(n, Some(1));
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

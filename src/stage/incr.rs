@@ -305,6 +305,11 @@ fn binlog_off() -> anyhow::Error {
 }
 
 struct Replay {
+    /// Commit time (unix seconds) of the last source transaction in the batch, and the send
+    /// time (unix ms) of the last heartbeat: the lag is measured when the batch commits.
+    last_ts: Option<u32>,
+    heartbeat_ms: Option<u64>,
+    saved_at: Instant,
     changes: Vec<TargetChange>,
     /// Counted into the state only once the batch is committed.
     counts: BTreeMap<String, Counts>,
@@ -405,6 +410,9 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
     let mut stream = source.open_changes(&start, &change_opts).await?;
     let mut applier = target.applier().await?;
     let mut pending = Replay {
+        last_ts: None,
+        heartbeat_ms: None,
+        saved_at: Instant::now(),
         changes: Vec::new(),
         counts: BTreeMap::new(),
         txns: 0,
@@ -413,6 +421,9 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
         first_at: None,
     };
     let mut skip_ddl = opts.skip_ddl;
+    // The end of the last event handled: what --until compares against (a flush clears
+    // `pending.end`, this stays).
+    let mut last_end: Option<Position> = None;
     let mut shapes: HashMap<(TableId, Arc<Vec<String>>), Shape> = HashMap::new();
     let mut last_save = Instant::now();
     let mut cancel = ctx.cancel.clone();
@@ -494,9 +505,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     if rows_before != pending.rows {
                         pending.txns += 1;
                     }
-                    let lag = (stages_now_ms() / 1000).saturating_sub(ts as u64) * 1000;
-                    state.lag_ms = Some(lag);
-                    state.lag_updated_ms = Some(stages_now_ms());
+                    pending.last_ts = Some(ts);
                     pending.end = Some(end);
                     pending.first_at.get_or_insert_with(Instant::now);
                     if pending.rows >= project.incr.batch_rows {
@@ -504,8 +513,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     }
                 }
                 Some(ChangeEvent::Heartbeat { sent_ms, end }) => {
-                    state.lag_ms = Some(stages_now_ms().saturating_sub(sent_ms));
-                    state.lag_updated_ms = Some(stages_now_ms());
+                    pending.heartbeat_ms = Some(sent_ms);
                     pending.end = Some(end);
                     pending.first_at.get_or_insert_with(Instant::now);
                 }
@@ -555,16 +563,16 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                             let catalog = source.catalog(&tables, &[]).await?;
                             routes = self::routes(&project, &catalog, &mappings);
                             shapes.clear();
-                            pending.end = Some(end.clone());
-                            flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
-                            continue;
                         }
                     }
                     pending.end = Some(end);
                     flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
                 }
             }
-            let reached = match (&until, &pending.end) {
+            if let Some(e) = pending.end.clone().or_else(|| state.position.clone()) {
+                last_end = Some(e);
+            }
+            let reached = match (&until, &last_end) {
                 (Some(u), Some(e)) => e >= u,
                 _ => false,
             };
@@ -668,6 +676,17 @@ async fn flush(
     }
     state.conflicts += stats.conflicts.len() as u64;
     state.position = Some(end.clone());
+    // Lag as of this commit: exact (ms) from a heartbeat; from a transaction's commit second
+    // otherwise, taking the middle of that second.
+    let now = stages_now_ms();
+    if let Some(sent) = pending.heartbeat_ms.take() {
+        state.lag_ms = Some(now.saturating_sub(sent));
+        state.lag_updated_ms = Some(now);
+        pending.last_ts = None;
+    } else if let Some(ts) = pending.last_ts.take() {
+        state.lag_ms = Some(now.saturating_sub(ts as u64 * 1000 + 500));
+        state.lag_updated_ms = Some(now);
+    }
     state.transactions += std::mem::take(&mut pending.txns);
     for (t, c) in std::mem::take(&mut pending.counts) {
         let s = state.tables.entry(t).or_default();
@@ -678,6 +697,10 @@ async fn flush(
     pending.changes.clear();
     pending.rows = 0;
     pending.first_at = None;
+    if pending.saved_at.elapsed() >= Duration::from_millis(250) {
+        ctx.dir.write_json(&side.state_file, &*state)?;
+        pending.saved_at = Instant::now();
+    }
     if let (Some(c), OnConflict::Stop) = (stats.conflicts.first(), ctx.project.incr.on_conflict) {
         return Err(classified(
             Kind::Negative,
