@@ -117,7 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             break
         }
         'omsctl;incr' {
-            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Stop at this binlog position (FILE:POS)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Stop at this binlog position (FILE:POS), or before the first source transaction committed after this UTC time ("2026-11-22 10:00:00")')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')

@@ -109,7 +109,7 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand --help 'Print help'
         }
         &'omsctl;incr'= {
-            cand --until 'Stop at this binlog position (FILE:POS)'
+            cand --until 'Stop at this binlog position (FILE:POS), or before the first source transaction committed after this UTC time ("2026-11-22 10:00:00")'
             cand -c 'Project file'
             cand --project 'Project file'
             cand --state-dir 'State directory [default: .omsctl/<project name>/ beside the project file]'

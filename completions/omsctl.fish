@@ -79,7 +79,7 @@ complete -c omsctl -n "__fish_omsctl_using_subcommand full" -s v -l verbose -d '
 complete -c omsctl -n "__fish_omsctl_using_subcommand full" -s q -l quiet -d 'Only warnings and errors on stderr'
 complete -c omsctl -n "__fish_omsctl_using_subcommand full" -s y -l yes -d 'Answer yes to confirmations (required when stdin is not a terminal)'
 complete -c omsctl -n "__fish_omsctl_using_subcommand full" -s h -l help -d 'Print help'
-complete -c omsctl -n "__fish_omsctl_using_subcommand incr" -l until -d 'Stop at this binlog position (FILE:POS)' -r
+complete -c omsctl -n "__fish_omsctl_using_subcommand incr" -l until -d 'Stop at this binlog position (FILE:POS), or before the first source transaction committed after this UTC time ("2026-11-22 10:00:00")' -r
 complete -c omsctl -n "__fish_omsctl_using_subcommand incr" -s c -l project -d 'Project file' -r -F
 complete -c omsctl -n "__fish_omsctl_using_subcommand incr" -l state-dir -d 'State directory [default: .omsctl/<project name>/ beside the project file]' -r -F
 complete -c omsctl -n "__fish_omsctl_using_subcommand incr" -l once -d 'Catch up to the source position current at start, then exit 0 (for cron and CI)'

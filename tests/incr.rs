@@ -531,3 +531,59 @@ async fn until_a_position_right_after_a_ddl_stops_there() {
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_dbs(second_port(), &[&dst]).await;
 }
+
+fn utc(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t)
+        .to_string()
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn start_at_and_until_accept_times() {
+    let (src, dst, name) = (unique("it_src"), unique("it_dst"), unique("it"));
+    create(&src, 10).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let mut d = connect(second_port()).await;
+    exec(
+        &mut d,
+        &format!(
+            "CREATE DATABASE `{dst}`;\nCREATE TABLE `{dst}`.k (id INT PRIMARY KEY, v VARCHAR(40), n BIGINT UNSIGNED, e ENUM('a','b'), t DATETIME(6), j JSON)"
+        ),
+    )
+    .await;
+    let mut c = connect(mariadb_port()).await;
+    // Binlog times have one-second resolution: keep the set-up DDL out of t0's second.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let t0 = std::time::SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    c.query_drop(format!("INSERT INTO `{src}`.k (id, v) VALUES (1001, 'a')"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let t1 = std::time::SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    c.query_drop(format!("INSERT INTO `{src}`.k (id, v) VALUES (1002, 'b')"))
+        .await
+        .unwrap();
+    let t = toml(
+        &name,
+        &src,
+        &dst,
+        &format!("[incr]\nstart_at = \"{}\"\nheartbeat = false\n", utc(t0)),
+    )
+    .replace(
+        "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
+        "types = [\"incr\"]",
+    );
+    let p = Project::new(&t);
+    p.expect(&["incr", "--until", &utc(t1)], 0);
+    let ids: Vec<i32> = d.query(format!("SELECT id FROM `{dst}`.k ORDER BY id")).await.unwrap();
+    assert_eq!(ids, vec![1001], "start_at/until by time");
+    p.expect(&["incr", "--once"], 0);
+    let ids: Vec<i32> = d.query(format!("SELECT id FROM `{dst}`.k ORDER BY id")).await.unwrap();
+    assert_eq!(ids, vec![1001, 1002]);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

@@ -127,7 +127,14 @@ async fn dispatch(cli: &Cli, ctx: &mut Ctx) -> Result<()> {
             StageId::Incr,
             StageOpts {
                 once: *once,
-                until: until.clone(),
+                until: match until {
+                    Some(super::Until::Position(p)) => Some(p.clone()),
+                    _ => None,
+                },
+                until_time: match until {
+                    Some(super::Until::Time(t)) => Some(*t),
+                    _ => None,
+                },
                 skip_ddl: *skip_ddl,
                 ..Default::default()
             },

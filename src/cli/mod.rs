@@ -75,9 +75,10 @@ pub enum Command {
         /// Catch up to the source position current at start, then exit 0 (for cron and CI).
         #[arg(long, conflicts_with = "until")]
         once: bool,
-        /// Stop at this binlog position (FILE:POS).
-        #[arg(long, value_name = "FILE:POS", value_parser = parse_position)]
-        until: Option<crate::model::position::Position>,
+        /// Stop at this binlog position (FILE:POS), or before the first source transaction
+        /// committed after this UTC time ("2026-11-22 10:00:00").
+        #[arg(long, value_name = "FILE:POS|TIME", value_parser = parse_until)]
+        until: Option<Until>,
         /// Skip the one unsupported DDL statement the stage stopped at.
         #[arg(long)]
         skip_ddl: bool,
@@ -134,8 +135,28 @@ pub enum Command {
     Man,
 }
 
-fn parse_position(s: &str) -> Result<crate::model::position::Position, String> {
-    s.parse()
+/// Where `incr --until` stops.
+#[derive(Debug, Clone)]
+pub enum Until {
+    Position(crate::model::position::Position),
+    /// Unix seconds.
+    Time(u64),
+}
+
+/// Parses a UTC time as `2026-11-22 10:00:00` or RFC 3339 into unix seconds.
+pub fn parse_time(s: &str) -> Result<u64, String> {
+    humantime::parse_rfc3339_weak(s.trim())
+        .map_err(|e| format!("{s:?} is not a time ({e}); write \"2026-11-22 10:00:00\" (UTC)"))?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| format!("{s:?} is before 1970"))
+}
+
+fn parse_until(s: &str) -> Result<Until, String> {
+    if s.contains(':') && !s.contains(' ') && !s.contains('T') {
+        return s.parse().map(Until::Position);
+    }
+    parse_time(s).map(Until::Time)
 }
 
 fn parse_stage(s: &str) -> Result<StageId, String> {

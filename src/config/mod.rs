@@ -453,11 +453,12 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
     if let Some(s) = &raw.incr.start_at
         && s != "now"
         && s.parse::<crate::model::position::Position>().is_err()
+        && crate::cli::parse_time(s).is_err()
     {
         {
             return Err(usage(
-                format!("incr.start_at = {s:?} is neither \"now\" nor a binlog position"),
-                "write start_at = \"now\" or start_at = \"mysql-bin.000003:4567\" (see SHOW MASTER STATUS)",
+                format!("incr.start_at = {s:?} is neither \"now\", a binlog position nor a time"),
+                "write start_at = \"now\", \"mysql-bin.000003:4567\" (see SHOW MASTER STATUS) or \"2026-11-22 10:00:00\" (UTC)",
             ));
         }
     }

@@ -357,6 +357,9 @@ pub trait Engine: Send + Sync {
     async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)>;
     /// The end of the change log now; `None` when the server keeps none.
     async fn current_position(&self) -> Result<Option<Position>>;
+    /// The position of the first transaction the source committed at or after `unix_s`
+    /// (OMS "incremental start timestamp").
+    async fn position_at(&self, unix_s: u64, server_id: u32) -> Result<Position>;
     /// Reads the change log from `from`.
     async fn open_changes(&self, from: &Position, opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>>;
     /// Creates the heartbeat table on this (source) server.

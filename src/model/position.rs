@@ -51,8 +51,10 @@ impl FromStr for Position {
         let pos = pos
             .parse()
             .map_err(|_| format!("{s:?}: {pos:?} is not a byte offset; write FILE:POS, e.g. mysql-bin.000003:4567"))?;
-        if file.is_empty() {
-            return Err(format!("{s:?}: the file name is empty"));
+        if file.is_empty() || file.contains(char::is_whitespace) {
+            return Err(format!(
+                "{s:?} is not a binlog position; write FILE:POS, e.g. mysql-bin.000003:4567"
+            ));
         }
         Ok(Position::mysql(file, pos))
     }
@@ -71,5 +73,9 @@ mod tests {
         assert_eq!(b.to_string(), "mysql-bin.000010:4");
         assert!("nofile".parse::<Position>().is_err());
         assert!("f:x".parse::<Position>().is_err());
+        assert!(
+            "2026-11-22 10:00:00".parse::<Position>().is_err(),
+            "a time is not a position"
+        );
     }
 }

@@ -288,7 +288,15 @@ async fn start_position(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<
             let p = source.current_position().await?.ok_or_else(binlog_off)?;
             Ok((p, None))
         }
-        Some(p) => Ok((p.parse().map_err(|e: String| usage(e, "fix [incr] start_at"))?, None)),
+        Some(p) => match p.parse::<Position>() {
+            Ok(p) => Ok((p, None)),
+            Err(_) => {
+                let t = crate::cli::parse_time(p).map_err(|e| usage(e, "fix [incr] start_at"))?;
+                let pos = source.position_at(t, server_id(&ctx.project)).await?;
+                tracing::info!("[incr] start_at = {p:?} is binlog position {pos}");
+                Ok((pos, None))
+            }
+        },
         None => Err(usage(
             "incremental sync has no start position: no full copy recorded one and [incr] start_at is not set",
             "run `omsctl full` with \"incr\" in project.types (it records the consistent point), or set [incr] start_at = \"now\" or \"FILE:POS\"",
@@ -462,6 +470,11 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
             match ev {
                 None => done = true,
                 Some(ChangeEvent::Txn { changes, end, ts, marked }) => {
+                    if opts.until_time.is_some_and(|t| ts as u64 > t) && !changes.is_empty() {
+                        // The first transaction committed after --until TIME: stop before it.
+                        flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                        return Ok(());
+                    }
                     let rows_before = pending.rows;
                     if !marked {
                         for ch in changes {

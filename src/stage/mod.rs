@@ -109,6 +109,8 @@ pub struct StageOpts {
     pub once: bool,
     /// incr: stop at this position.
     pub until: Option<crate::model::position::Position>,
+    /// incr: stop before the first source transaction committed after this time (unix s).
+    pub until_time: Option<u64>,
     /// incr: skip the unsupported DDL statement the stage stopped at.
     pub skip_ddl: bool,
     pub dry_run: bool,

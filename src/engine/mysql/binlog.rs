@@ -541,6 +541,63 @@ impl BinlogChanges {
     }
 }
 
+/// The position where the first transaction committed at or after `unix_s` begins: the newest
+/// binlog file that starts before that time is found from its first transaction, then read
+/// forward. A time older than every binlog the server still has is a lost position.
+pub async fn position_at(
+    pool: &Pool,
+    endpoint: &Endpoint,
+    server_id: u32,
+    files: &[(String, u64)],
+    unix_s: u64,
+) -> Result<Position> {
+    let scope = || StreamScope {
+        rules: vec![],
+        project: String::new(),
+        heartbeat: TableId::new("", ""),
+        marker: TableId::new("", ""),
+    };
+    let ts_of = |ev: &ChangeEvent| match ev {
+        ChangeEvent::Txn { ts, .. } | ChangeEvent::Ddl { ts, .. } => Some(*ts as u64),
+        _ => None,
+    };
+    let mut start = 0usize;
+    for (i, (file, _)) in files.iter().enumerate().rev() {
+        let mut s = BinlogChanges::open(pool, endpoint, &Position::mysql(file, 4), server_id, true, scope()).await?;
+        let mut first = None;
+        while let Some(ev) = s.next().await? {
+            if let Some(ts) = ts_of(&ev) {
+                first = Some(ts);
+                break;
+            }
+        }
+        if first.is_none_or(|ts| ts <= unix_s) {
+            start = i;
+            break;
+        }
+        if i == 0 {
+            return Err(classified(
+                Kind::PositionLost,
+                format!("the source's oldest binlog ({file}) starts after the requested start time"),
+                "changes from that time were purged: start later, or copy the tables again (`omsctl full`)",
+            ));
+        }
+    }
+    let Some((file, _)) = files.get(start) else {
+        anyhow::bail!("the source lists no binlog files");
+    };
+    let mut prev = Position::mysql(file, 4);
+    let mut s = BinlogChanges::open(pool, endpoint, &prev, server_id, true, scope()).await?;
+    while let Some(ev) = s.next().await? {
+        match (&ev, ts_of(&ev)) {
+            (_, Some(ts)) if ts >= unix_s => return Ok(prev),
+            (ChangeEvent::Txn { end, .. } | ChangeEvent::Ddl { end, .. }, _) => prev = end.clone(),
+            _ => {}
+        }
+    }
+    Ok(prev)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

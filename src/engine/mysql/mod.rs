@@ -370,6 +370,23 @@ impl Engine for MysqlEngine {
         ))
     }
 
+    async fn position_at(&self, unix_s: u64, server_id: u32) -> Result<Position> {
+        let mut c = self.conn().await?;
+        let files: Vec<(String, u64)> = c
+            .query("SHOW BINARY LOGS")
+            .await
+            .map_err(|e| self.classify(e))?
+            .into_iter()
+            .map(|mut r: mysql_async::Row| {
+                (
+                    r.take::<String, _>(0).unwrap_or_default(),
+                    r.take::<u64, _>(1).unwrap_or(0),
+                )
+            })
+            .collect();
+        binlog::position_at(&self.pool, &self.endpoint, server_id, &files, unix_s).await
+    }
+
     async fn prepare_heartbeat(&self) -> Result<()> {
         let mut c = self.conn().await?;
         let db = dialect::quote(&self.endpoint.meta_database);
