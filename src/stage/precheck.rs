@@ -4,7 +4,7 @@
 
 use super::{Ctx, StageOutcome, scope};
 use crate::config::{ExistingTable, MigrationType, NonEmptyTarget};
-use crate::engine::{CheckItem, CheckScope, CheckStatus, DdlOptions, Role, Severity};
+use crate::engine::{CheckItem, CheckScope, CheckStatus, Role, Severity};
 use crate::error::{Kind, classified, kind_of};
 use crate::output::new_table;
 use crate::state::{StageId, Stages};
@@ -195,10 +195,7 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
         &catalog,
         project.source.engine,
         &scope.mappings,
-        &DdlOptions {
-            indexes_after_data: project.schema.indexes_after_data,
-            defer_constraints: project.wants(crate::config::MigrationType::Incr),
-        },
+        &scope::ddl_options(&project),
     );
     for (sev, id, title, status) in [
         (

@@ -5,7 +5,7 @@
 
 use super::{Ctx, StageOpts, StageOutcome, scope};
 use crate::config::{ExistingTable, MigrationType};
-use crate::engine::{Conversion, DdlOptions, DdlOutcome, Engine, ObjectKind, Phase, SchemaObject, Severity};
+use crate::engine::{Conversion, DdlOutcome, Engine, ObjectKind, Phase, SchemaObject, Severity};
 use crate::error::{Kind, classified, usage};
 use crate::output::new_table;
 use crate::state::{StateDir, write_atomic};
@@ -156,10 +156,7 @@ pub async fn load_or_build(ctx: &mut Ctx) -> Result<SchemaPlan> {
         &catalog,
         project.source.engine,
         &scope.mappings,
-        &DdlOptions {
-            indexes_after_data: project.schema.indexes_after_data,
-            defer_constraints: project.wants(crate::config::MigrationType::Incr),
-        },
+        &scope::ddl_options(&project),
     );
     let objects: Vec<PlannedObject> = ddl
         .objects

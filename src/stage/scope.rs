@@ -75,6 +75,15 @@ pub async fn resolve(project: &Project, source: &dyn Engine) -> Result<Scope> {
     })
 }
 
+/// How the project wants its DDL planned: secondary indexes after the data, and constraints
+/// and triggers held back for switchover while incremental sync runs.
+pub fn ddl_options(project: &Project) -> crate::engine::DdlOptions {
+    crate::engine::DdlOptions {
+        indexes_after_data: project.schema.indexes_after_data,
+        defer_constraints: project.wants(crate::config::MigrationType::Incr),
+    }
+}
+
 /// Checks that excluded columns exist; a typo would otherwise copy a column meant to stay.
 pub fn check_columns(catalog: &Catalog, mappings: &[TableMapping]) -> Result<()> {
     for m in mappings {
