@@ -69,7 +69,10 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
     if out.json {
         return out.json(&json!({
             "project": project.name, "state_dir": dir.root().display().to_string(),
-            "running": !dir.is_idle(), "stages": stage_rows, "tables": tables, "schema": schema_summary,
+            "running": !dir.is_idle()
+                || !dir.is_idle_for(crate::state::Activity::Incr)
+                || !dir.is_idle_for(crate::state::Activity::Reverse),
+            "stages": stage_rows, "tables": tables, "schema": schema_summary,
             "switchover": switchover.as_ref().map(|s| json!(s)),
             "reverse": reverse.as_ref().map(|i| json!({
                 "position": i.position.as_ref().map(ToString::to_string),

@@ -170,7 +170,11 @@ pub fn privilege_checks(grants: &[Grant], scope: &CheckScope<'_>, meta_db: &str)
                     "source.snapshot",
                     "consistent snapshot across workers",
                     CheckStatus::Warn,
-                    "without RELOAD each worker reads its own snapshot; tables written during the copy may be copied at slightly different moments",
+                    if scope.wants_incr {
+                        "without RELOAD each worker reads its own snapshot and replay starts before them: keyed tables converge, but rows written during the copy to tables without a key may be duplicated"
+                    } else {
+                        "without RELOAD each worker reads its own snapshot; tables written during the copy may be copied at slightly different moments"
+                    },
                 )
                 .fix("GRANT RELOAD ON *.* TO CURRENT_USER;"),
             );
