@@ -274,14 +274,7 @@ async fn a_non_empty_target_stops_the_copy_unless_conflicts_are_ignored() {
     )
     .await;
     let name = unique("ne");
-    let base = project_toml(
-        &name,
-        ("mariadb", mariadb_port()),
-        ("mariadb", mariadb_port()),
-        &format!("{src}.*"),
-        &dst,
-        "",
-    );
+    let base = mariadb_pair(&name, &src, &dst, "");
     let stop = Project::new(&base.replace("[project]\n", "[project]\ntypes = [\"full\"]\n"));
     let out = stop.expect(&["precheck"], 1);
     assert!(stdout(&out).contains("target tables holding rows"), "{}", stdout(&out));

@@ -29,11 +29,9 @@ async fn sigkill_at_random_moments_of_full_then_rerun_gives_an_exact_copy() {
         &format!("USE `{src}`;\nINSERT INTO `{src}`.nokey SELECT seq % 50, 'dup' FROM seq_1_to_20000"),
     )
     .await;
-    let toml = project_toml(
+    let toml = mariadb_pair(
         &name,
-        ("mariadb", mariadb_port()),
-        ("mariadb", mariadb_port()),
-        &format!("{src}.*"),
+        &src,
         &dst,
         "[full]\nchunk_rows = 2000\nconcurrency = 4\nbatch_rows = 500\n",
     );
@@ -72,15 +70,7 @@ async fn sigkill_at_random_moments_of_full_then_rerun_gives_an_exact_copy() {
         "the copy finished before it could be killed twice; make the table bigger"
     );
     // The state shows a paused (not running) stage after a kill.
-    let out = p.expect(&["status", "--json"], 0);
-    let j: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    let full = j["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "full")
-        .unwrap()
-        .clone();
+    let full = stage_json(&p, "full");
     assert!(full["state"] == "paused" || full["state"] == "completed", "{full}");
 
     let out = p.expect(&["full", "--json"], 0);
@@ -107,11 +97,9 @@ async fn sigint_pauses_full_with_exit_130_and_the_next_run_resumes() {
     let name = unique("int");
     create_source(&src, 120_000).await;
     drop_dbs(mariadb_port(), &[&dst]).await;
-    let toml = project_toml(
+    let toml = mariadb_pair(
         &name,
-        ("mariadb", mariadb_port()),
-        ("mariadb", mariadb_port()),
-        &format!("{src}.*"),
+        &src,
         &dst,
         "[full]\nchunk_rows = 2000\nconcurrency = 2\nmax_rows_per_sec = 20000\n",
     );
@@ -129,15 +117,7 @@ async fn sigint_pauses_full_with_exit_130_and_the_next_run_resumes() {
     );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    let out = p.expect(&["status", "--json"], 0);
-    let j: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    let full = j["stages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "full")
-        .unwrap()
-        .clone();
+    let full = stage_json(&p, "full");
     assert_eq!(full["state"], "paused", "{full}");
     p.expect(&["retry", "full"], 0);
     let mut c = connect(mariadb_port()).await;

@@ -28,14 +28,7 @@ async fn edited_ddl_is_applied_and_a_failed_object_can_be_skipped() {
         ),
     )
     .await;
-    let toml = project_toml(
-        &name,
-        ("mariadb", mariadb_port()),
-        ("mariadb", mariadb_port()),
-        &format!("{src}.*"),
-        &dst,
-        "",
-    );
+    let toml = mariadb_pair(&name, &src, &dst, "");
     let p = Project::new(&toml.replace("[project]\n", "[project]\ntypes = [\"schema\"]\n"));
     let out = p.expect(&["schema", "--dry-run"], 0);
     assert!(stdout(&out).contains("CREATE TABLE"), "{}", stdout(&out));

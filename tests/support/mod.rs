@@ -128,6 +128,31 @@ target_database = "{target_db}"
     )
 }
 
+/// A project copying `src.*` into `dst` on the primary MariaDB.
+pub fn mariadb_pair(name: &str, src: &str, dst: &str, extra: &str) -> String {
+    project_toml(
+        name,
+        ("mariadb", mariadb_port()),
+        ("mariadb", mariadb_port()),
+        &format!("{src}.*"),
+        dst,
+        extra,
+    )
+}
+
+/// The state of one stage from `status --json`.
+pub fn stage_json(p: &Project, stage: &str) -> serde_json::Value {
+    let out = p.expect(&["status", "--json"], 0);
+    let j: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("status --json is one object");
+    j["stages"]
+        .as_array()
+        .expect("stages array")
+        .iter()
+        .find(|s| s["name"] == stage)
+        .cloned()
+        .unwrap_or_else(|| panic!("no stage {stage} in status"))
+}
+
 /// Every row of a table as text (NULL as None), sorted, for an independent comparison.
 pub async fn table_rows(conn: &mut Conn, db: &str, table: &str, cols: &[&str]) -> Vec<Vec<Option<Vec<u8>>>> {
     let list: Vec<String> = cols.iter().map(|c| format!("`{}`", c.replace('`', "``"))).collect();
