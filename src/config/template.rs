@@ -5,7 +5,8 @@ pub const TEMPLATE: &str = r#"# omsctl project file. Every key is documented her
 
 [project]
 name = "shop-to-ob"                      # names the state directory: .omsctl/<name>/ beside this file
-types = ["schema", "full", "verify"]     # stages `omsctl run` executes, in order (precheck always runs first)
+types = ["schema", "full", "verify"]     # stages `omsctl run` executes, in order (precheck always runs first);
+                                         # add "incr" for an online migration and "reverse" for rollback
 
 [source]
 engine = "mariadb"                       # mysql | mariadb | oceanbase | tidb
@@ -52,6 +53,19 @@ retries = 3                              # retries of a chunk after a transient 
 concurrency = 4
 chunk_rows = 50000                       # rows per checksum chunk
 max_reported_rows = 10000                # differing rows listed per table in verify/diff.jsonl
+
+# Incremental sync, when types contains "incr" (online migration).
+[incr]
+# start_at = "now"                       # or "mysql-bin.000003:4567" or "2026-11-22 10:00:00" (UTC); only without a full copy
+heartbeat = true                         # heartbeat row on the source every second: truthful lag when idle
+on_conflict = "log"                      # log | stop
+dml = ["insert", "update", "delete"]     # change kinds replicated
+batch_rows = 2000                        # row changes per target transaction at most
+batch_ms = 200                           # how long a batch waits for more changes
+
+[switchover]
+enforce_read_only = false                # true: omsctl sets the source read-only instead of asking
+max_lag_s = 15                           # refuse to start switchover with more lag than this
 "#;
 
 #[cfg(test)]
