@@ -148,7 +148,7 @@ fn fix(v: Value, f: &Fixup) -> Value {
         } else {
             labels.get(i as usize - 1).cloned().unwrap_or_default()
         }),
-        (Fixup::Enum(labels), Value::UInt(i)) => fix(Value::Int(i as i64), &Fixup::Enum(labels.clone())),
+        (Fixup::Enum(_), Value::UInt(i)) => fix(Value::Int(i as i64), f),
         (Fixup::Set(labels), Value::Int(mask)) => {
             let mut out = Vec::new();
             for (bit, l) in labels.iter().enumerate() {
@@ -161,7 +161,7 @@ fn fix(v: Value, f: &Fixup) -> Value {
             }
             Value::Bytes(out)
         }
-        (Fixup::Set(labels), Value::UInt(m)) => fix(Value::Int(m as i64), &Fixup::Set(labels.clone())),
+        (Fixup::Set(_), Value::UInt(m)) => fix(Value::Int(m as i64), f),
         // SET and ENUM may arrive as their packed little-endian integer.
         (Fixup::Set(_) | Fixup::Enum(_), Value::Bytes(b)) if b.len() <= 8 => {
             let mut n = 0u64;
@@ -426,15 +426,6 @@ impl ChangeStream for BinlogChanges {
                     }
                     // Anything else is DDL (or a statement-format DML, which precheck rules out).
                     self.txn.clear();
-                    for id in self
-                        .meta
-                        .keys()
-                        .filter(|k| k.database == schema)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                    {
-                        self.meta.remove(&id);
-                    }
                     // DDL can name any database: forget everything cached.
                     self.meta.clear();
                     return Ok(Some(ChangeEvent::Ddl {

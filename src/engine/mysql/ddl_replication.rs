@@ -39,8 +39,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The next bare word, upper-cased, or None at punctuation / end.
-    fn word(&mut self) -> Option<String> {
+    /// The next unquoted word as written, or None at punctuation / end.
+    fn bare(&mut self) -> Option<&'a str> {
         self.skip_ws();
         let rest = &self.s[self.i..];
         let len = rest
@@ -50,7 +50,12 @@ impl<'a> Lexer<'a> {
             return None;
         }
         self.i += len;
-        Some(rest[..len].to_ascii_uppercase())
+        Some(&rest[..len])
+    }
+
+    /// The next bare word, upper-cased, or None at punctuation / end.
+    fn word(&mut self) -> Option<String> {
+        self.bare().map(str::to_ascii_uppercase)
     }
 
     fn peek_word(&mut self) -> Option<String> {
@@ -81,14 +86,7 @@ impl<'a> Lexer<'a> {
             }
             None
         } else {
-            let len = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                .unwrap_or(rest.len());
-            if len == 0 {
-                return None;
-            }
-            self.i += len;
-            Some(rest[..len].to_string())
+            self.bare().map(String::from)
         }
     }
 
