@@ -184,6 +184,9 @@ pub struct IncrSettings {
     pub batch_rows: usize,
     /// How long a batch may wait for more changes before it is applied.
     pub batch_ms: u64,
+    /// Target connections a batch is applied over, split by key so that changes to one row
+    /// stay in order; 1 applies every batch as one target transaction.
+    pub workers: usize,
 }
 
 impl Default for IncrSettings {
@@ -196,6 +199,7 @@ impl Default for IncrSettings {
             dml: vec![DmlKind::Insert, DmlKind::Update, DmlKind::Delete],
             batch_rows: 2000,
             batch_ms: 200,
+            workers: 4,
         }
     }
 }
@@ -463,6 +467,13 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
         }
     }
     check_positive("incr.batch_rows", raw.incr.batch_rows as u64)?;
+    check_positive("incr.workers", raw.incr.workers as u64)?;
+    if raw.incr.workers > 64 {
+        return Err(usage(
+            format!("incr.workers = {} is above 64", raw.incr.workers),
+            "use at most 64 target connections",
+        ));
+    }
     if raw.full.batch_rows > 10_000 {
         return Err(usage(
             format!("full.batch_rows = {} is above 10000", raw.full.batch_rows),

@@ -62,6 +62,7 @@ on_conflict = "log"                      # log | stop
 dml = ["insert", "update", "delete"]     # change kinds replicated
 batch_rows = 2000                        # row changes per target transaction at most
 batch_ms = 200                           # how long a batch waits for more changes
+workers = 4                              # target connections per batch (1: one transaction per batch)
 
 [switchover]
 enforce_read_only = false                # true: omsctl sets the source read-only instead of asking

@@ -1,10 +1,12 @@
 //! The engine traits every database implements, and [`connect`]: the one place that chooses
 //! an implementation by engine kind. Stages talk only to these traits.
 
+pub mod causality;
 pub mod mysql;
+pub mod postgres;
 
 use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule};
-use crate::model::catalog::{Catalog, TableId, ValueKind};
+use crate::model::catalog::{Catalog, KeyCompare, TableId, ValueKind};
 use crate::model::change::{ChangeEvent, RowOp};
 use crate::model::position::Position;
 use crate::model::range::KeyRange;
@@ -89,6 +91,11 @@ pub struct TableSpec {
     pub kinds: Vec<ValueKind>,
     /// Row key columns (positions in `columns`); empty for a table without a key.
     pub key: Vec<usize>,
+    /// Other unique keys (positions); an empty entry stands for a unique key that cannot be
+    /// evaluated on these columns (a prefix index, or a column the rows lack).
+    pub unique: Vec<Vec<usize>>,
+    /// How the target compares each column's values in a unique key.
+    pub compare: Vec<KeyCompare>,
     pub filter: Option<String>,
 }
 
@@ -262,6 +269,9 @@ pub struct ApplyBatch<'a> {
     /// Safe mode: upserts and deletes that tolerate rows already (or not yet) there, used while
     /// replaying changes that overlap the full copy; conflicts are not reported.
     pub safe: bool,
+    /// `Some(w)`: this is parallel worker `w`'s share of a batch; the transaction records the
+    /// worker's high-water mark instead of the checkpoint (see [`Engine::incr_high_water`]).
+    pub worker: Option<u16>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -368,6 +378,11 @@ pub trait Engine: Send + Sync {
     async fn heartbeat(&self, project: &str, now_ms: u64) -> Result<()>;
     /// The position replay has committed on this (target) server.
     async fn incr_checkpoint(&self, project: &str) -> Result<Option<Position>>;
+    /// The furthest position a parallel worker committed its share of (possibly past the
+    /// checkpoint, when a run stopped before the batch's checkpoint committed): changes up to
+    /// it may already be on the target and are replayed in safe mode.
+    async fn incr_high_water(&self, project: &str) -> Result<Option<Position>>;
+    /// Forgets the checkpoint and the workers' high-water marks.
     async fn clear_incr_checkpoint(&self, project: &str) -> Result<()>;
     async fn applier(&self) -> Result<Box<dyn Applier>>;
     /// Decides how a DDL statement from the change log is replicated to this (target) engine.

@@ -80,6 +80,19 @@ pub struct Column {
     pub comment: String,
 }
 
+/// How a unique key compares a column's values, as far as replay's conflict detection can
+/// tell: two changes may be reordered only when their key values certainly differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyCompare {
+    /// Equal exactly when the canonical encodings are equal (numbers, dates, binary strings).
+    Exact,
+    /// Byte-exact but trailing spaces are ignored (binary collations with PAD SPACE).
+    PadSpace,
+    /// Case, accent or float rules may make different values equal: any two values may clash.
+    Coarse,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndexKind {
@@ -148,7 +161,36 @@ pub struct Table {
     pub data_bytes: u64,
 }
 
+impl Column {
+    pub fn key_compare(&self) -> KeyCompare {
+        use ValueKind::*;
+        match self.kind {
+            Integer | Decimal | Date | DateTime | Timestamp | Time | Year | Bit | Binary => KeyCompare::Exact,
+            Text | Enum | Set => match self.collation.as_deref() {
+                Some(c) if c == "binary" || c.ends_with("_bin") => KeyCompare::PadSpace,
+                _ => KeyCompare::Coarse,
+            },
+            Float | Double | Json | Spatial => KeyCompare::Coarse,
+        }
+    }
+}
+
 impl Table {
+    /// Unique indexes other than the row key, as column names; `None` for a prefix index.
+    pub fn other_unique_keys(&self) -> Vec<Option<Vec<String>>> {
+        let row_key = self.row_key().map(|k| k.name.as_str());
+        self.indexes
+            .iter()
+            .filter(|i| matches!(i.kind, IndexKind::Primary | IndexKind::Unique) && Some(i.name.as_str()) != row_key)
+            .map(|i| {
+                i.columns
+                    .iter()
+                    .map(|c| c.sub_part.is_none().then(|| c.name.clone()))
+                    .collect()
+            })
+            .collect()
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }

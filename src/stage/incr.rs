@@ -13,7 +13,9 @@
 use super::full::FullState;
 use super::{Ctx, StageOpts, StageOutcome, scope};
 use crate::config::{DmlKind, OnConflict, Project};
-use crate::engine::{ApplyBatch, ChangeOpts, DdlAction, DdlOutcome, Engine, TableSpec, TargetChange};
+use crate::engine::{
+    ApplyBatch, ApplyStats, ChangeOpts, DdlAction, DdlOutcome, Engine, TableSpec, TargetChange, causality,
+};
 use crate::error::{Kind, classified, interrupted, kind_of, usage};
 use crate::model::catalog::{Catalog, TableId};
 use crate::model::change::{ChangeEvent, RowOp};
@@ -66,19 +68,36 @@ fn shape(route: &Route, columns: &[String]) -> Result<Shape> {
         columns: Vec::new(),
         kinds: Vec::new(),
         key: Vec::new(),
+        unique: Vec::new(),
+        compare: Vec::new(),
         filter: None,
     };
     let mut projection = Vec::new();
+    // Where each of the table's columns is in the shaped spec.
+    let mut at = vec![None; full.columns.len()];
     for (i, c) in full.columns.iter().enumerate() {
         if let Some(p) = columns.iter().position(|x| x == c) {
             if full.key.contains(&i) {
                 spec.key.push(spec.columns.len());
             }
+            at[i] = Some(spec.columns.len());
             spec.columns.push(c.clone());
             spec.kinds.push(full.kinds[i]);
+            spec.compare.push(full.compare[i]);
             projection.push(p);
         }
     }
+    // A unique key on a column the rows lack cannot be evaluated: it stays, as "unknown".
+    spec.unique = full
+        .unique
+        .iter()
+        .map(|u| {
+            u.iter()
+                .map(|&i| at[i])
+                .collect::<Option<Vec<usize>>>()
+                .unwrap_or_default()
+        })
+        .collect();
     if spec.key.len() != full.key.len() {
         anyhow::bail!(
             "changes of {} lack key columns of the table (a key column was added or renamed later)",
@@ -259,8 +278,25 @@ fn server_id(project: &Project) -> u32 {
     })
 }
 
-/// Where replay starts: the target's checkpoint, the consistent point of `full`, or start_at.
+/// Where replay starts, and up to where it replays in safe mode: past the consistent point of
+/// `full` (changes that overlap the copy) and past the furthest parallel worker's share (a run
+/// stopped between the workers' commits and the checkpoint's).
 async fn start_position(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<Position>)> {
+    let (start, mut safe_until) = start_point(ctx, side).await?;
+    if let Some(h) = side.target.incr_high_water(&side.key).await?.filter(|h| h > &start) {
+        tracing::info!(
+            "parallel workers had applied changes up to {h}: replaying from {start} in safe mode up to there"
+        );
+        safe_until = Some(match safe_until {
+            Some(s) if s > h => s,
+            _ => h,
+        });
+    }
+    Ok((start, safe_until))
+}
+
+/// The target's checkpoint, the consistent point of `full`, or start_at.
+async fn start_point(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<Position>)> {
     let (source, target) = (side.source.as_ref(), side.target.as_ref());
     if side.reverse {
         if let Some(p) = target.incr_checkpoint(&side.key).await? {
@@ -416,7 +452,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
         marker_table: TableId::new(&side.source_meta, "incr_position"),
     };
     let mut stream = source.open_changes(&start, &change_opts).await?;
-    let mut applier = target.applier().await?;
+    let mut appliers = vec![target.applier().await?];
     let mut pending = Replay {
         last_ts: None,
         heartbeat_ms: None,
@@ -457,13 +493,13 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                 ev = stream.next() => Some(ev?),
                 _ = tokio::time::sleep(wait) => None,
                 _ = cancel.changed() => {
-                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                     return Err(interrupted());
                 }
             };
             let Some(ev) = ev else {
                 // The batch waited long enough.
-                flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                 continue;
             };
             let mut done = false;
@@ -472,7 +508,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                 Some(ChangeEvent::Txn { changes, end, ts, marked }) => {
                     if opts.until_time.is_some_and(|t| ts as u64 > t) && !changes.is_empty() {
                         // The first transaction committed after --until TIME: stop before it.
-                        flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                        flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                         return Ok(());
                     }
                     let rows_before = pending.rows;
@@ -522,7 +558,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     pending.end = Some(end);
                     pending.first_at.get_or_insert_with(Instant::now);
                     if pending.rows >= project.incr.batch_rows {
-                        flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                        flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                     }
                 }
                 Some(ChangeEvent::Heartbeat { sent_ms, end }) => {
@@ -539,10 +575,10 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     if state.position.as_ref() != Some(&end) {
                         pending.end = Some(end);
                     }
-                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                 }
                 Some(ChangeEvent::Ddl { database, statement, end, .. }) => {
-                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                     let target_of = |t: &TableId| side.target_of(t);
                     let in_scope_db = |d: &str| side.in_scope_db(d);
                     match target.replicate_ddl(&database, &statement, &target_of, &in_scope_db) {
@@ -579,7 +615,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                         }
                     }
                     pending.end = Some(end);
-                    flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                 }
             }
             if let Some(e) = pending.end.clone().or_else(|| state.position.clone()) {
@@ -590,7 +626,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                 _ => false,
             };
             if done || reached {
-                flush(ctx, &side, &mut applier, &mut pending, &safe_until, &mut state).await?;
+                flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
                 return Ok(());
             }
             if last_save.elapsed() >= Duration::from_secs(1) {
@@ -651,11 +687,16 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
     })
 }
 
-/// Applies the pending changes and the checkpoint in one target transaction.
+/// Batches smaller than this are applied on one connection: splitting them would cost more
+/// round trips (the extra checkpoint transaction) than it saves.
+const PARALLEL_MIN_CHANGES: usize = 256;
+
+/// Applies the pending changes and the checkpoint: in one target transaction, or split by key
+/// over `[incr] workers` connections (see [`apply_parallel`]).
 async fn flush(
     ctx: &Ctx,
     side: &Side,
-    applier: &mut Box<dyn crate::engine::Applier>,
+    appliers: &mut Vec<Box<dyn crate::engine::Applier>>,
     pending: &mut Replay,
     safe_until: &Option<Position>,
     state: &mut IncrState,
@@ -664,25 +705,32 @@ async fn flush(
         return Ok(());
     };
     let safe = safe_until.as_ref().is_some_and(|s| &end <= s);
-    let batch = ApplyBatch {
-        changes: &pending.changes,
-        checkpoint: &end,
-        project: &side.key,
-        safe,
+    let changes = std::mem::take(&mut pending.changes);
+    let workers = ctx.project.incr.workers;
+    // Keyless tables are not idempotent (a replayed insert would duplicate the row), so a batch
+    // holding any of their changes commits in one transaction with the checkpoint.
+    // Reverse sync applies to the old source, whose foreign keys and triggers are live: there
+    // the source's order matters across tables too, so it is kept exactly.
+    let parallel = !side.reverse
+        && workers > 1
+        && changes.len() >= PARALLEL_MIN_CHANGES
+        && changes.iter().all(|c| !c.spec.key.is_empty());
+    let groups = if parallel {
+        causality::partition(&changes, workers)
+    } else {
+        Vec::new()
     };
-    let mut attempt = 0;
-    let stats = loop {
-        match applier.apply(&batch).await {
-            Ok(s) => break s,
-            Err(e) if kind_of(&e).0 == Kind::Transient && attempt < 3 => {
-                attempt += 1;
-                tracing::warn!("applying a batch failed (attempt {attempt}), retrying: {e:#}");
-                tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
-                *applier = side.target.applier().await?;
-            }
-            Err(e) => return Err(e).context(format!("applying changes up to {end}")),
-        }
-    };
+    let stats = if groups.len() > 1 {
+        apply_parallel(side, appliers, changes, groups, &end, safe).await
+    } else {
+        let changes = if side.reverse {
+            changes
+        } else {
+            in_replay_order(changes)
+        };
+        apply_with_retry(side, &mut appliers[0], &changes, &end, safe, None).await
+    }
+    .with_context(|| format!("applying changes up to {end}"))?;
     for c in &stats.conflicts {
         ctx.dir
             .append_jsonl(&side.conflicts_file, &json!({"at": end.to_string(), "conflict": c}))?;
@@ -707,7 +755,6 @@ async fn flush(
         s.update += c.update;
         s.delete += c.delete;
     }
-    pending.changes.clear();
     pending.rows = 0;
     pending.first_at = None;
     if pending.saved_at.elapsed() >= Duration::from_millis(250) {
@@ -725,4 +772,79 @@ async fn flush(
         ));
     }
     Ok(())
+}
+
+/// `changes` in the order [`causality::reorder`] gives: same-table, same-kind runs together.
+fn in_replay_order(changes: Vec<TargetChange>) -> Vec<TargetChange> {
+    let order = causality::reorder(&changes);
+    let mut slots: Vec<Option<TargetChange>> = changes.into_iter().map(Some).collect();
+    // `order` is a permutation: every slot is taken exactly once.
+    order.iter().filter_map(|&i| slots[i].take()).collect()
+}
+
+/// Applies one transaction's worth, retrying transient failures on a new connection.
+async fn apply_with_retry(
+    side: &Side,
+    applier: &mut Box<dyn crate::engine::Applier>,
+    changes: &[TargetChange],
+    end: &Position,
+    safe: bool,
+    worker: Option<u16>,
+) -> Result<ApplyStats> {
+    let batch = ApplyBatch {
+        changes,
+        checkpoint: end,
+        project: &side.key,
+        safe,
+        worker,
+    };
+    let mut attempt = 0;
+    loop {
+        match applier.apply(&batch).await {
+            Ok(s) => return Ok(s),
+            Err(e) if kind_of(&e).0 == Kind::Transient && attempt < 3 => {
+                attempt += 1;
+                tracing::warn!("applying a batch failed (attempt {attempt}), retrying: {e:#}");
+                tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
+                *applier = side.target.applier().await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Applies `changes` split into `groups` (no change in one group conflicts with a change in
+/// another) on one connection each, concurrently. Each worker's transaction records the
+/// worker's high-water mark; the checkpoint commits after all of them. A crash in between
+/// leaves the checkpoint at the previous batch and a high-water mark past it, and the next
+/// run replays from the checkpoint in safe mode (idempotent upserts and deletes by key) up
+/// to that mark: nothing is lost, and replaying what some workers had committed converges.
+async fn apply_parallel(
+    side: &Side,
+    appliers: &mut Vec<Box<dyn crate::engine::Applier>>,
+    changes: Vec<TargetChange>,
+    groups: Vec<Vec<usize>>,
+    end: &Position,
+    safe: bool,
+) -> Result<ApplyStats> {
+    while appliers.len() < groups.len() {
+        appliers.push(side.target.applier().await?);
+    }
+    let mut slots: Vec<Option<TargetChange>> = changes.into_iter().map(Some).collect();
+    // The groups partition the positions: every slot is taken exactly once.
+    let shares: Vec<Vec<TargetChange>> = groups
+        .iter()
+        .map(|g| in_replay_order(g.iter().filter_map(|&i| slots[i].take()).collect()))
+        .collect();
+    let runs = appliers
+        .iter_mut()
+        .zip(&shares)
+        .enumerate()
+        .map(|(w, (a, share))| apply_with_retry(side, a, share, end, safe, Some(w as u16)));
+    let mut stats = ApplyStats::default();
+    for r in futures_util::future::join_all(runs).await {
+        stats.conflicts.extend(r?.conflicts);
+    }
+    apply_with_retry(side, &mut appliers[0], &[], end, safe, None).await?;
+    Ok(stats)
 }

@@ -130,12 +130,27 @@ pub fn specs(project: &Project, table: &Table, mapping: &TableMapping, for_copy:
         .iter()
         .filter_map(|k| names.iter().position(|n| n == k))
         .collect();
+    let unique = table
+        .other_unique_keys()
+        .into_iter()
+        .map(|u| {
+            u.and_then(|cols| {
+                cols.iter()
+                    .map(|c| names.iter().position(|n| n == c))
+                    .collect::<Option<Vec<usize>>>()
+            })
+            .unwrap_or_default()
+        })
+        .collect();
+    let compare = cols.iter().map(|c| c.key_compare()).collect();
     let filter = project.tables.get(&table.id.to_string()).and_then(|s| s.filter.clone());
     let src = TableSpec {
         id: table.id.clone(),
         columns: names,
         kinds,
         key,
+        unique,
+        compare,
         filter,
     };
     let mut tgt = src.clone();

@@ -518,7 +518,9 @@ mod tests {
             id: TableId::new("d", "t"),
             columns: vec!["id".into(), "v".into()],
             kinds: vec![ValueKind::Integer, ValueKind::Text],
+            compare: vec![crate::model::catalog::KeyCompare::Exact; 2],
             key,
+            unique: Vec::new(),
             filter: None,
         }
     }

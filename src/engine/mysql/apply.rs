@@ -20,6 +20,9 @@ pub struct MysqlApplier {
     pub meta_db: String,
 }
 
+/// The table of parallel workers' high-water marks, next to `incr_position`.
+pub const WORKERS_TABLE: &str = "incr_workers";
+
 /// ER_DUP_ENTRY.
 const DUP_ENTRY: u16 = 1062;
 
@@ -47,9 +50,15 @@ impl MysqlApplier {
         Ok(self.conn.affected_rows())
     }
 
-    async fn upsert(&mut self, spec: &TableSpec, row: &[Value]) -> Result<u64> {
-        self.exec(&dialect::upsert(spec), params(row.iter().map(to_mysql)))
-            .await
+    /// Makes the row exist as given. `replace`: also remove rows that hold one of its unique
+    /// values (REPLACE), which replay needs where it may run ahead of the target's state.
+    async fn upsert(&mut self, spec: &TableSpec, row: &[Value], replace: bool) -> Result<u64> {
+        let sql = if replace && !spec.unique.is_empty() {
+            dialect::upsert_one(spec)
+        } else {
+            dialect::upsert(spec)
+        };
+        self.exec(&sql, params(row.iter().map(to_mysql))).await
     }
 
     async fn delete(&mut self, spec: &TableSpec, before: &[Value]) -> Result<u64> {
@@ -63,7 +72,7 @@ impl MysqlApplier {
 
     async fn insert(&mut self, spec: &TableSpec, after: &[Value], safe: bool, stats: &mut ApplyStats) -> Result<()> {
         if safe && !spec.key.is_empty() {
-            self.upsert(spec, after).await?;
+            self.upsert(spec, after, true).await?;
             return Ok(());
         }
         let sql = dialect::insert_one(spec);
@@ -72,7 +81,7 @@ impl MysqlApplier {
             Ok(()) => Ok(()),
             Err(mysql_async::Error::Server(s)) if s.code == DUP_ENTRY && !spec.key.is_empty() => {
                 stats.conflicts.push(conflict(spec, "duplicate_key", after));
-                self.upsert(spec, after).await?;
+                self.upsert(spec, after, true).await?;
                 Ok(())
             }
             Err(e) => Err(classify(e, ep)),
@@ -109,7 +118,8 @@ impl MysqlApplier {
                     self.insert(spec, after, safe, stats).await
                 } else {
                     // affected rows: 1 inserted (the row was missing), 2 updated, 0 unchanged.
-                    if self.upsert(spec, after).await? == 1 && !safe {
+                    // (REPLACE counts 1 for a new row too, 2 or more when it replaced rows.)
+                    if self.upsert(spec, after, safe).await? == 1 && !safe {
                         stats.conflicts.push(conflict(spec, "missing_row", before));
                     }
                     Ok(())
@@ -203,7 +213,13 @@ impl MysqlApplier {
                         stats.conflicts.push(conflict(spec, "missing_row", &k_row(spec, &k)));
                     }
                 }
-                let sql = dialect::upsert_rows(spec, n);
+                // In safe mode a row's unique value may still sit on a row that a later change
+                // moves away: REPLACE removes it (that later change restores it).
+                let sql = if safe && !spec.unique.is_empty() {
+                    dialect::replace_rows(spec, n)
+                } else {
+                    dialect::upsert_rows(spec, n)
+                };
                 self.exec(&sql, params(rows.iter().flat_map(|r| r.iter().map(to_mysql))))
                     .await?;
             }
@@ -270,14 +286,21 @@ impl Applier for MysqlApplier {
                 i += n;
             }
             let Position::MysqlFile { file, pos } = batch.checkpoint;
-            self.exec(
-                &format!(
-                    "REPLACE INTO {}.`incr_position` (project, file, pos) VALUES (?, ?, ?)",
-                    dialect::quote(&self.meta_db)
+            let meta = dialect::quote(&self.meta_db);
+            let (sql, p) = match batch.worker {
+                None => (
+                    format!("REPLACE INTO {meta}.`incr_position` (project, file, pos) VALUES (?, ?, ?)"),
+                    vec![batch.project.into(), file.as_str().into(), (*pos).into()],
                 ),
-                Params::Positional(vec![batch.project.into(), file.as_str().into(), (*pos).into()]),
-            )
-            .await?;
+                Some(w) => (
+                    format!(
+                        "REPLACE INTO {meta}.{} (project, worker, file, pos) VALUES (?, ?, ?, ?)",
+                        dialect::quote(WORKERS_TABLE)
+                    ),
+                    vec![batch.project.into(), w.into(), file.as_str().into(), (*pos).into()],
+                ),
+            };
+            self.exec(&sql, Params::Positional(p)).await?;
             Ok(())
         }
         .await;

@@ -179,7 +179,8 @@ pub struct StreamScope {
     pub rules: Vec<crate::config::ObjectRule>,
     pub project: String,
     pub heartbeat: TableId,
-    pub marker: TableId,
+    /// omsctl's checkpoint tables: a transaction writing one was applied by omsctl.
+    pub markers: Vec<TableId>,
 }
 
 pub struct BinlogChanges {
@@ -479,7 +480,7 @@ impl BinlogChanges {
             anyhow::bail!("binlog rows event for an unknown table id {}", rows.table_id());
         };
         let id = TableId::new(tme.database_name(), tme.table_name());
-        if id == self.scope.marker {
+        if self.scope.markers.contains(&id) {
             self.marked = true;
             return Ok(());
         }
@@ -546,7 +547,7 @@ pub async fn position_at(
         rules: vec![],
         project: String::new(),
         heartbeat: TableId::new("", ""),
-        marker: TableId::new("", ""),
+        markers: Vec::new(),
     };
     let ts_of = |ev: &ChangeEvent| match ev {
         ChangeEvent::Txn { ts, .. } | ChangeEvent::Ddl { ts, .. } => Some(*ts as u64),

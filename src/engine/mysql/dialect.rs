@@ -264,6 +264,18 @@ pub fn upsert(spec: &TableSpec) -> String {
     )
 }
 
+/// Multi-row REPLACE: every row made to exist as given, removing rows that hold its key or
+/// any of its unique values.
+pub fn replace_rows(spec: &TableSpec, rows: usize) -> String {
+    let group = format!("({})", vec!["?"; spec.columns.len()].join(", "));
+    format!(
+        "REPLACE INTO {} ({}) VALUES {}",
+        table(&spec.id),
+        column_list(&spec.columns),
+        vec![group.as_str(); rows].join(", ")
+    )
+}
+
 /// Multi-row upsert: INSERT … VALUES (…), (…) ON DUPLICATE KEY UPDATE every non-key column.
 pub fn upsert_rows(spec: &TableSpec, rows: usize) -> String {
     let one = upsert(spec);
@@ -382,7 +394,9 @@ mod tests {
             id: TableId::new("d", "t"),
             columns: vec!["a".into(), "b".into(), "c".into()],
             kinds: vec![ValueKind::Integer, ValueKind::Text, ValueKind::Binary],
+            compare: vec![crate::model::catalog::KeyCompare::Exact; 3],
             key,
+            unique: Vec::new(),
             filter: None,
         }
     }
@@ -435,6 +449,10 @@ mod tests {
             "INSERT INTO `d`.`t` (`a`, `b`, `c`) VALUES (?, ?, ?), (?, ?, ?) ON DUPLICATE KEY UPDATE `b` = VALUES(`b`), `c` = VALUES(`c`)"
         );
         assert_eq!(delete_keys(&s, 2), "DELETE FROM `d`.`t` WHERE (`a`) IN ((?), (?))");
+        assert_eq!(
+            replace_rows(&s, 2),
+            "REPLACE INTO `d`.`t` (`a`, `b`, `c`) VALUES (?, ?, ?), (?, ?, ?)"
+        );
     }
 
     #[test]

@@ -355,7 +355,10 @@ impl Engine for MysqlEngine {
             rules: opts.rules.clone(),
             project: opts.project.clone(),
             heartbeat: opts.heartbeat_table.clone(),
-            marker: opts.marker_table.clone(),
+            markers: vec![
+                opts.marker_table.clone(),
+                TableId::new(&opts.marker_table.database, apply::WORKERS_TABLE),
+            ],
         };
         Ok(Box::new(
             binlog::BinlogChanges::open(
@@ -433,18 +436,41 @@ impl Engine for MysqlEngine {
         }
     }
 
-    async fn clear_incr_checkpoint(&self, project: &str) -> Result<()> {
+    async fn incr_high_water(&self, project: &str) -> Result<Option<Position>> {
         let mut c = self.conn().await?;
         match c
-            .exec_drop(
+            .exec::<(String, u64), _, _>(
                 format!(
-                    "DELETE FROM {}.`incr_position` WHERE project = ?",
-                    dialect::quote(&self.endpoint.meta_database)
+                    "SELECT file, pos FROM {}.{} WHERE project = ?",
+                    dialect::quote(&self.endpoint.meta_database),
+                    dialect::quote(apply::WORKERS_TABLE)
                 ),
                 (project,),
             )
             .await
         {
+            Ok(rows) => Ok(rows
+                .into_iter()
+                .map(|(f, p)| Position::mysql(f, p))
+                .reduce(|a, b| if b > a { b } else { a })),
+            Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(None),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    async fn clear_incr_checkpoint(&self, project: &str) -> Result<()> {
+        let mut c = self.conn().await?;
+        let meta = dialect::quote(&self.endpoint.meta_database);
+        let mut result = Ok(());
+        for table in ["`incr_position`".to_string(), dialect::quote(apply::WORKERS_TABLE)] {
+            result = c
+                .exec_drop(format!("DELETE FROM {meta}.{table} WHERE project = ?"), (project,))
+                .await;
+            if result.is_err() {
+                break;
+            }
+        }
+        match result {
             Ok(()) => Ok(()),
             Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(()),
             Err(e) => Err(self.classify(e)),
@@ -549,6 +575,19 @@ impl Engine for MysqlEngine {
                applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
              ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl incremental sync: commits with every applied batch'",
             dialect::quote(&self.endpoint.meta_database)
+        ))
+        .await
+        .map_err(|e| self.classify(e))?;
+        c.query_drop(format!(
+            "CREATE TABLE IF NOT EXISTS {}.{} (
+               project VARCHAR(128) NOT NULL,
+               worker SMALLINT UNSIGNED NOT NULL,
+               file VARCHAR(512) NOT NULL,
+               pos BIGINT UNSIGNED NOT NULL,
+               PRIMARY KEY (project, worker)
+             ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl incremental sync: commits with a parallel worker''s share of a batch'",
+            dialect::quote(&self.endpoint.meta_database),
+            dialect::quote(apply::WORKERS_TABLE)
         ))
         .await
         .map_err(|e| self.classify(e))

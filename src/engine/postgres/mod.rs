@@ -1,0 +1,3 @@
+//! PostgreSQL: source (logical decoding with pgoutput) and target.
+
+pub mod pgoutput;

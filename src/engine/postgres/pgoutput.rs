@@ -1,0 +1,1 @@
+//! Decoder of the pgoutput logical replication protocol (being written).
