@@ -9,4 +9,5 @@ mod crash;
 mod errors;
 mod incr;
 mod oceanbase;
+mod postgres;
 mod schema;

@@ -89,15 +89,18 @@ pub struct Endpoint {
     pub user: String,
     pub password_env: Option<String>,
     pub connect_timeout_s: u64,
+    /// omsctl's database (MySQL family) or schema (PostgreSQL) for its own tables.
     pub meta_database: String,
+    /// PostgreSQL: the database to connect to (from the `[[objects]]` rules).
+    pub database: Option<String>,
 }
 
 impl RawEndpoint {
     pub(super) fn validate(self, role: &'static str) -> Result<Endpoint> {
-        if matches!(self.engine, EngineKind::Postgres | EngineKind::Oracle) {
+        if self.engine == EngineKind::Oracle {
             return Err(usage(
                 format!("{role}.engine = {:?} is not supported yet", self.engine.as_str()),
-                "this release migrates between mysql, mariadb, oceanbase and tidb",
+                "this release migrates between mysql, mariadb, oceanbase, tidb and postgres",
             ));
         }
         if self.host.trim().is_empty() {
@@ -124,6 +127,7 @@ impl RawEndpoint {
             password_env: self.password_env,
             connect_timeout_s: self.connect_timeout_s.max(1),
             meta_database,
+            database: None,
         })
     }
 }
@@ -158,7 +162,11 @@ impl fmt::Display for Endpoint {
             self.user,
             self.host,
             self.port
-        )
+        )?;
+        match &self.database {
+            Some(db) => write!(f, "/{db}"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -12,18 +12,126 @@ pub(super) struct RawObjectRule {
     #[serde(default)]
     exclude: Vec<String>,
     target_database: Option<String>,
+    /// PostgreSQL target: the schema tables land in (default `public`).
+    target_schema: Option<String>,
 }
 
 /// One validated matching rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectRule {
+    /// `database.table` (for a PostgreSQL source `schema.table`: the database part of the
+    /// project file's `database.schema.table` becomes the source endpoint's database).
     pub include: String,
     pub exclude: Vec<String>,
+    /// The first part of the target table id: a MySQL-family database, or the schema in a
+    /// PostgreSQL target (`target_schema`).
     pub target_database: Option<String>,
 }
 
+/// What the engines on both sides mean for the object rules.
+pub(super) struct RuleContext {
+    pub source_pg: bool,
+    pub target_pg: bool,
+}
+
+/// The rules, plus the PostgreSQL databases they name on the source and the target.
+pub(super) struct Rules {
+    pub rules: Vec<ObjectRule>,
+    pub source_database: Option<String>,
+    pub target_database: Option<String>,
+}
+
+pub(super) fn validate_rules(raw: Vec<RawObjectRule>, cx: &RuleContext) -> Result<Rules> {
+    let mut out = Rules {
+        rules: Vec::new(),
+        source_database: None,
+        target_database: None,
+    };
+    for (i, r) in raw.into_iter().enumerate() {
+        let key = format!("objects[{i}]");
+        let mut r = r;
+        if cx.source_pg {
+            // database.schema.table: one database per project (one connection target).
+            let (db, rest) = match r.include.split_once('.') {
+                Some((db, rest)) if rest.contains('.') && !db.is_empty() => (db.to_string(), rest.to_string()),
+                _ => {
+                    return Err(usage(
+                        format!(
+                            "{key}.include = {:?} is not of the form \"database.schema.table\"",
+                            r.include
+                        ),
+                        "a PostgreSQL source names the database too, e.g. \"pagila.public.*\"",
+                    ));
+                }
+            };
+            if db.contains(['*', '?']) {
+                return Err(usage(
+                    format!(
+                        "{key}.include = {:?}: the database part cannot have wildcards",
+                        r.include
+                    ),
+                    "name one PostgreSQL database, e.g. \"pagila.public.*\"",
+                ));
+            }
+            match &out.source_database {
+                Some(d) if *d != db => {
+                    return Err(usage(
+                        format!("{key}.include names database {db:?}, another rule names {d:?}"),
+                        "a project reads one PostgreSQL database; use one project per database",
+                    ));
+                }
+                _ => out.source_database = Some(db.clone()),
+            }
+            r.include = rest;
+            r.exclude = r
+                .exclude
+                .into_iter()
+                .map(|e| match e.split_once('.') {
+                    Some((d, rest)) if d == db && rest.contains('.') => rest.to_string(),
+                    _ => e,
+                })
+                .collect();
+        } else if r.target_schema.is_some() && !cx.target_pg {
+            return Err(usage(
+                format!("{key}.target_schema is set, but the target is not PostgreSQL"),
+                "remove target_schema, or use target_database",
+            ));
+        }
+        if cx.target_pg {
+            let db = match (&r.target_database, cx.source_pg) {
+                (Some(d), _) => d.clone(),
+                (None, true) => out.source_database.clone().unwrap_or_default(),
+                (None, false) => match r.include.split_once('.') {
+                    Some((d, _)) if !d.contains(['*', '?']) => d.to_string(),
+                    _ => {
+                        return Err(usage(
+                            format!(
+                                "{key}.target_database is not set and {:?} names no single database",
+                                r.include
+                            ),
+                            "set target_database = \"...\" (the PostgreSQL database to create the tables in)",
+                        ));
+                    }
+                },
+            };
+            match &out.target_database {
+                Some(d) if *d != db => {
+                    return Err(usage(
+                        format!("{key} targets PostgreSQL database {db:?}, another rule targets {d:?}"),
+                        "a project writes one PostgreSQL database: give every rule the same target_database",
+                    ));
+                }
+                _ => out.target_database = Some(db),
+            }
+            r.target_database = Some(r.target_schema.take().unwrap_or_else(|| "public".into()));
+        }
+        out.rules.push(r.validate(i)?);
+    }
+    Ok(out)
+}
+
 impl RawObjectRule {
-    pub(super) fn validate(self, i: usize) -> Result<ObjectRule> {
+    fn validate(self, i: usize) -> Result<ObjectRule> {
         let key = format!("objects[{i}]");
         split_pattern(&self.include, &format!("{key}.include"))?;
         for (j, e) in self.exclude.iter().enumerate() {

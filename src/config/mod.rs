@@ -433,12 +433,15 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
             "add a rule such as\n[[objects]]\ninclude = \"shop.*\"",
         ));
     }
-    let objects = raw
-        .objects
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| r.validate(i))
-        .collect::<Result<Vec<_>>>()?;
+    let cx = filter::RuleContext {
+        source_pg: source.engine == EngineKind::Postgres,
+        target_pg: target.engine == EngineKind::Postgres,
+    };
+    let rules = filter::validate_rules(raw.objects, &cx)?;
+    let objects = rules.rules;
+    let (mut source, mut target) = (source, target);
+    source.database = rules.source_database;
+    target.database = rules.target_database;
     for (key, t) in &raw.tables {
         filter::validate_table_key(key)?;
         t.validate(key)?;
@@ -528,6 +531,44 @@ include = "shop.*"
 
     fn msg(e: &anyhow::Error) -> String {
         format!("{e:#}")
+    }
+
+    #[test]
+    fn postgres_rules_name_the_database_and_schema() {
+        let pg_src = MINIMAL
+            .replace("engine = \"mariadb\"", "engine = \"postgres\"")
+            .replace(
+                "include = \"shop.*\"",
+                "include = \"pagila.public.*\"\nexclude = [\"pagila.public.tmp_*\"]",
+            );
+        let p = parse(&pg_src, Path::new("/x/omsctl.toml")).unwrap();
+        assert_eq!(p.source.database.as_deref(), Some("pagila"));
+        assert_eq!(p.objects[0].include, "public.*");
+        assert_eq!(p.objects[0].exclude, ["public.tmp_*"]);
+        assert_eq!(p.source.port, 5432);
+        let e = parse(&pg_src.replace("pagila.public.*", "public.*"), Path::new("/x/o.toml")).unwrap_err();
+        assert!(msg(&e).contains("database.schema.table"), "{}", msg(&e));
+        let two = pg_src.replace("[[objects]]", "[[objects]]\ninclude = \"other.public.*\"\n[[objects]]");
+        let e = parse(&two, Path::new("/x/o.toml")).unwrap_err();
+        assert!(msg(&e).contains("another rule names"), "{}", msg(&e));
+
+        let pg_dst = MINIMAL
+            .replace("engine = \"oceanbase\"", "engine = \"postgres\"")
+            .replace(
+                "include = \"shop.*\"",
+                "include = \"shop.*\"\ntarget_schema = \"sales\"",
+            );
+        let p = parse(&pg_dst, Path::new("/x/omsctl.toml")).unwrap();
+        assert_eq!(p.target.database.as_deref(), Some("shop"));
+        assert_eq!(p.objects[0].select("shop", "orders").as_deref(), Some("sales"));
+        let e = parse(&pg_dst.replace("shop.*", "shop*.*"), Path::new("/x/o.toml")).unwrap_err();
+        assert!(msg(&e).contains("names no single database"), "{}", msg(&e));
+        let e = parse(
+            &MINIMAL.replace("include = \"shop.*\"", "include = \"shop.*\"\ntarget_schema = \"x\""),
+            Path::new("/x/o.toml"),
+        )
+        .unwrap_err();
+        assert!(msg(&e).contains("not PostgreSQL"), "{}", msg(&e));
     }
 
     #[test]

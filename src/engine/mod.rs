@@ -421,9 +421,10 @@ pub async fn connect(ep: &Endpoint) -> Result<Arc<dyn Engine>> {
         EngineKind::Mysql | EngineKind::Mariadb | EngineKind::Oceanbase | EngineKind::Tidb => {
             Ok(Arc::new(mysql::MysqlEngine::new(ep)?))
         }
-        EngineKind::Postgres | EngineKind::Oracle => Err(crate::error::usage(
+        EngineKind::Postgres => Ok(Arc::new(postgres::PgEngine::new(ep)?)),
+        EngineKind::Oracle => Err(crate::error::usage(
             format!("{}.engine = {:?} is not supported yet", ep.role, ep.engine.as_str()),
-            "this release migrates between mysql, mariadb, oceanbase and tidb",
+            "this release migrates between mysql, mariadb, oceanbase, tidb and postgres",
         )),
     }
 }

@@ -78,6 +78,9 @@ pub struct Column {
     pub charset: Option<String>,
     pub collation: Option<String>,
     pub comment: String,
+    /// Enum labels in order, where the engine keeps them apart from the type (PostgreSQL).
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// How a unique key compares a column's values, as far as replay's conflict detection can

@@ -166,6 +166,7 @@ pub async fn read_database(
             charset: opt(&r, 6),
             collation: opt(&r, 7),
             comment: get(&r, 9),
+            labels: Vec::new(),
         });
     }
     for r in rows(conn, include_str!("sql/indexes.sql"), db).await? {

@@ -454,6 +454,7 @@ mod tests {
             charset: cs.map(String::from),
             collation: coll.map(String::from),
             comment: String::new(),
+            labels: Vec::new(),
         }
     }
 

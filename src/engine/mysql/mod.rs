@@ -10,6 +10,7 @@
 mod apply;
 mod binlog;
 mod catalog;
+pub use catalog::value_kind;
 mod checks;
 mod conn;
 mod ddl;
@@ -233,6 +234,13 @@ impl Engine for MysqlEngine {
     }
 
     fn plan_ddl(&self, catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], opts: &DdlOptions) -> DdlPlan {
+        if source == EngineKind::Postgres {
+            // Columns restated in MySQL terms first; the notes join the conversion report.
+            let (catalog, notes) = crate::engine::postgres::types::catalog_as_mysql(catalog);
+            let mut plan = ddl::plan(&catalog, Flavor::MySql, self.flavor, mappings, opts);
+            plan.report.splice(0..0, notes);
+            return plan;
+        }
         let src = Flavor::from_kind(source).unwrap_or(Flavor::MySql);
         ddl::plan(catalog, src, self.flavor, mappings, opts)
     }

@@ -1,3 +1,494 @@
-//! PostgreSQL: source (logical decoding with pgoutput) and target.
+//! PostgreSQL as a source and a target for schema, full and verify. A table id's first part is
+//! the schema; the database is the endpoint's (from `[[objects]]`). Incremental sync from and
+//! to PostgreSQL is not implemented yet: those methods fail with a clear error.
 
+mod catalog;
+mod conn;
+mod copy;
+mod ddl;
 pub mod pgoutput;
+mod sql;
+pub mod types;
+
+use crate::config::{Endpoint, EngineKind, ObjectRule};
+use crate::engine::*;
+use crate::error::{Kind, classified};
+use crate::model::catalog::{Catalog, TableId};
+use crate::model::position::Position;
+use crate::model::value::{Row, Value};
+use anyhow::{Result, anyhow};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use tokio_postgres::Client;
+
+pub struct PgEngine {
+    endpoint: Endpoint,
+}
+
+/// SQLSTATEs that mean "the object is already there".
+const ALREADY_EXISTS: [&str; 4] = ["42P07", "42710", "42P06", "42P16"];
+
+fn not_yet(what: &str) -> anyhow::Error {
+    classified(
+        Kind::Usage,
+        format!("{what} is not supported for PostgreSQL yet"),
+        "this release migrates PostgreSQL with schema, full and verify; remove \"incr\" from project.types",
+    )
+}
+
+impl PgEngine {
+    pub fn new(ep: &Endpoint) -> Result<Self> {
+        Ok(PgEngine { endpoint: ep.clone() })
+    }
+
+    fn database(&self) -> &str {
+        self.endpoint.database.as_deref().unwrap_or("postgres")
+    }
+
+    /// A connection to the endpoint's database; a missing target database is created.
+    async fn client(&self) -> Result<Client> {
+        match conn::connect(&self.endpoint, None).await {
+            Err(e) if self.endpoint.role == "target" && format!("{e:#}").contains("3D000") => {
+                let admin = conn::connect(&self.endpoint, Some("postgres")).await?;
+                let db = self.database();
+                match admin
+                    .batch_execute(&format!("CREATE DATABASE {}", sql::ident(db)))
+                    .await
+                {
+                    Ok(()) => tracing::info!("created database {db} on the target"),
+                    Err(e) if conn::sqlstate(&e) == "42P04" => {}
+                    Err(e) => return Err(conn::classify(e, &self.endpoint)),
+                }
+                conn::connect(&self.endpoint, None).await
+            }
+            r => r,
+        }
+    }
+
+    fn classify(&self, e: tokio_postgres::Error) -> anyhow::Error {
+        conn::classify(e, &self.endpoint)
+    }
+
+    fn fence_table(&self) -> String {
+        format!("{}.full_chunks", sql::ident(&self.endpoint.meta_database))
+    }
+
+    async fn key_natives(&self, c: &Client, spec: &TableSpec) -> Result<Vec<String>> {
+        let by_name = copy::native_types(c, &spec.id, &self.endpoint).await?;
+        Ok(spec
+            .key
+            .iter()
+            .map(|&i| by_name.get(&spec.columns[i]).cloned().unwrap_or_default())
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Engine for PgEngine {
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    async fn server_info(&self) -> Result<ServerInfo> {
+        let c = self.client().await?;
+        let mut settings = BTreeMap::new();
+        for name in [
+            "server_version",
+            "server_encoding",
+            "wal_level",
+            "max_replication_slots",
+            "TimeZone",
+        ] {
+            let r = c
+                .query_one(&format!("SHOW {name}"), &[])
+                .await
+                .map_err(|e| self.classify(e))?;
+            settings.insert(name.to_string(), r.get::<_, String>(0));
+        }
+        Ok(ServerInfo {
+            product: "PostgreSQL".into(),
+            version: settings.get("server_version").cloned().unwrap_or_default(),
+            settings,
+        })
+    }
+
+    async fn checks(&self, scope: &CheckScope<'_>) -> Vec<CheckItem> {
+        let role = match scope.role {
+            Role::Source => "source",
+            Role::Target => "target",
+        };
+        let mut items = Vec::new();
+        let c = match self.client().await {
+            Ok(c) => c,
+            Err(e) => {
+                items.push(CheckItem::new(
+                    &format!("{role}.connect"),
+                    format!("connect to the {role}"),
+                    CheckStatus::Fail,
+                    format!("{e:#}"),
+                ));
+                return items;
+            }
+        };
+        let version = c
+            .query_one("SHOW server_version_num", &[])
+            .await
+            .ok()
+            .and_then(|r| r.get::<_, String>(0).parse::<u32>().ok())
+            .unwrap_or(0);
+        items.push(if version >= 100_000 {
+            CheckItem::new(
+                &format!("{role}.version"),
+                "PostgreSQL 10 or later",
+                CheckStatus::Pass,
+                format!("server_version_num {version}"),
+            )
+        } else {
+            CheckItem::new(
+                &format!("{role}.version"),
+                "PostgreSQL 10 or later",
+                CheckStatus::Fail,
+                format!("server_version_num {version}"),
+            )
+            .fix("upgrade the server: omsctl uses identity columns and pg_export_snapshot")
+        });
+        if scope.wants_incr {
+            items.push(
+                CheckItem::new(
+                    &format!("{role}.incr"),
+                    "incremental sync",
+                    CheckStatus::Fail,
+                    "incremental sync from or to PostgreSQL is not implemented in this release",
+                )
+                .fix("remove \"incr\" (and \"reverse\") from project.types; migrate with schema, full and verify"),
+            );
+        }
+        match scope.role {
+            Role::Source => {
+                for t in scope.tables {
+                    let ok = c
+                        .query_one(
+                            "SELECT has_table_privilege(($1 || '.' || $2)::regclass, 'SELECT')",
+                            &[&sql::ident(&t.database), &sql::ident(&t.name)],
+                        )
+                        .await
+                        .map(|r| r.get::<_, bool>(0));
+                    if !matches!(ok, Ok(true)) {
+                        items.push(
+                            CheckItem::new(
+                                "source.privileges",
+                                format!("SELECT on {t}"),
+                                CheckStatus::Fail,
+                                format!("{} cannot read {t}", self.endpoint.user),
+                            )
+                            .fix(format!(
+                                "GRANT SELECT ON {} TO {};",
+                                sql::table(t),
+                                sql::ident(&self.endpoint.user)
+                            )),
+                        );
+                    }
+                }
+                items.push(CheckItem::new(
+                    "source.privileges",
+                    "SELECT on the tables in scope",
+                    if items.iter().any(|i| i.id == "source.privileges") {
+                        CheckStatus::Fail
+                    } else {
+                        CheckStatus::Pass
+                    },
+                    format!("{} tables checked", scope.tables.len()),
+                ));
+            }
+            Role::Target => {
+                let ok = c
+                    .query_one("SELECT has_database_privilege(current_database(), 'CREATE')", &[])
+                    .await
+                    .map(|r| r.get::<_, bool>(0));
+                items.push(if matches!(ok, Ok(true)) {
+                    CheckItem::new(
+                        "target.privileges",
+                        "CREATE on the target database",
+                        CheckStatus::Pass,
+                        self.database().to_string(),
+                    )
+                } else {
+                    CheckItem::new(
+                        "target.privileges",
+                        "CREATE on the target database",
+                        CheckStatus::Fail,
+                        self.database().to_string(),
+                    )
+                    .fix(format!(
+                        "GRANT CREATE ON DATABASE {} TO {};",
+                        sql::ident(self.database()),
+                        sql::ident(&self.endpoint.user)
+                    ))
+                });
+            }
+        }
+        items
+    }
+
+    async fn list_tables(&self, rules: &[ObjectRule]) -> Result<Vec<TableId>> {
+        let c = self.client().await?;
+        let all = catalog::relations(&c, false).await.map_err(|e| self.classify(e))?;
+        Ok(all
+            .into_iter()
+            .filter(|(s, t)| *s != self.endpoint.meta_database && rules.iter().any(|r| r.select(s, t).is_some()))
+            .map(|(s, t)| TableId::new(s, t))
+            .collect())
+    }
+
+    async fn list_views(&self, rules: &[ObjectRule]) -> Result<Vec<TableId>> {
+        let c = self.client().await?;
+        let all = catalog::relations(&c, true).await.map_err(|e| self.classify(e))?;
+        Ok(all
+            .into_iter()
+            .filter(|(s, t)| rules.iter().any(|r| r.select(s, t).is_some()))
+            .map(|(s, t)| TableId::new(s, t))
+            .collect())
+    }
+
+    async fn catalog(&self, tables: &[TableId], views: &[TableId]) -> Result<Catalog> {
+        let c = self.client().await?;
+        catalog::read(&c, tables, views).await.map_err(|e| self.classify(e))
+    }
+
+    fn plan_ddl(&self, catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], opts: &DdlOptions) -> DdlPlan {
+        ddl::plan(catalog, source, mappings, opts)
+    }
+
+    async fn execute_ddl(&self, database: Option<&str>, statement: &str) -> Result<DdlOutcome> {
+        let c = self.client().await?;
+        if let Some(schema) = database.filter(|s| !s.is_empty()) {
+            c.batch_execute(&format!("SET search_path TO {}, public", sql::ident(schema)))
+                .await
+                .map_err(|e| self.classify(e))?;
+        }
+        match c.batch_execute(statement).await {
+            Ok(()) => Ok(DdlOutcome::Applied),
+            Err(e) if ALREADY_EXISTS.contains(&conn::sqlstate(&e)) => {
+                tracing::info!("already there: {}", conn::message(&e));
+                Ok(DdlOutcome::AlreadyExists)
+            }
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    async fn table_has_rows(&self, id: &TableId) -> Result<Option<bool>> {
+        let c = self.client().await?;
+        let exists: bool = c
+            .query_one(
+                "SELECT to_regclass($1 || '.' || $2) IS NOT NULL",
+                &[&sql::ident(&id.database), &sql::ident(&id.name)],
+            )
+            .await
+            .map_err(|e| self.classify(e))?
+            .get(0);
+        if !exists {
+            return Ok(None);
+        }
+        let r = c
+            .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {})", sql::table(id)), &[])
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(Some(r.get(0)))
+    }
+
+    async fn chunk_boundaries(&self, spec: &TableSpec, chunk_rows: u64) -> Result<Vec<Vec<Value>>> {
+        if spec.key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let c = self.client().await?;
+        let natives = self.key_natives(&c, spec).await?;
+        let cols: Vec<String> = spec
+            .key
+            .iter()
+            .zip(&natives)
+            .map(|(&i, t)| types::read_expr(&sql::ident(&spec.columns[i]), spec.kinds[i], t))
+            .collect();
+        let q = sql::boundaries(spec, chunk_rows.max(1), &cols);
+        let rows = c.query(&q, &[]).await.map_err(|e| self.classify(e))?;
+        rows.iter()
+            .map(|r| {
+                spec.key
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &i)| types::parse(r.get(j), spec.kinds[i]).map_err(|e| anyhow!("{}: {e}", spec.id)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
+        let first = self.client().await?;
+        first
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(|e| self.classify(e))?;
+        let snapshot: String = first
+            .query_one("SELECT pg_export_snapshot()", &[])
+            .await
+            .map_err(|e| self.classify(e))?
+            .get(0);
+        let mut readers: Vec<Box<dyn Reader>> = Vec::with_capacity(workers);
+        for _ in 1..workers.max(1) {
+            let c = self.client().await?;
+            c.batch_execute(&format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}",
+                sql::string(&snapshot)
+            ))
+            .await
+            .map_err(|e| self.classify(e))?;
+            readers.push(Box::new(copy::PgReader::new(c, self.endpoint.clone())));
+        }
+        readers.insert(0, Box::new(copy::PgReader::new(first, self.endpoint.clone())));
+        Ok((readers, true, None))
+    }
+
+    async fn current_position(&self) -> Result<Option<Position>> {
+        Ok(None)
+    }
+
+    async fn position_at(&self, _unix_s: u64, _server_id: u32) -> Result<Position> {
+        Err(not_yet("incremental sync"))
+    }
+
+    async fn open_changes(&self, _from: &Position, _opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>> {
+        Err(not_yet("incremental sync"))
+    }
+
+    async fn prepare_heartbeat(&self) -> Result<()> {
+        Err(not_yet("incremental sync"))
+    }
+
+    async fn heartbeat(&self, _project: &str, _now_ms: u64) -> Result<()> {
+        Err(not_yet("incremental sync"))
+    }
+
+    async fn incr_checkpoint(&self, _project: &str) -> Result<Option<Position>> {
+        Ok(None)
+    }
+
+    async fn incr_high_water(&self, _project: &str) -> Result<Option<Position>> {
+        Ok(None)
+    }
+
+    async fn clear_incr_checkpoint(&self, _project: &str) -> Result<()> {
+        Ok(())
+    }
+
+    async fn applier(&self) -> Result<Box<dyn Applier>> {
+        Err(not_yet("incremental sync"))
+    }
+
+    async fn set_read_only(&self, _on: bool) -> Result<()> {
+        Err(not_yet("switchover"))
+    }
+
+    async fn auto_increments(&self, _tables: &[TableId]) -> Result<BTreeMap<TableId, u64>> {
+        Ok(BTreeMap::new())
+    }
+
+    async fn bump_auto_increment(&self, _table: &TableId, _next: u64) -> Result<()> {
+        Err(not_yet("switchover"))
+    }
+
+    fn replicate_ddl(
+        &self,
+        _database: &str,
+        _statement: &str,
+        _target_of: &(dyn Fn(&TableId) -> Option<TableId> + Sync),
+        _in_scope_db: &(dyn Fn(&str) -> bool + Sync),
+    ) -> DdlAction {
+        DdlAction::Unsupported {
+            reason: "DDL replication into PostgreSQL is not supported yet".into(),
+        }
+    }
+
+    async fn reader(&self) -> Result<Box<dyn Reader>> {
+        Ok(Box::new(copy::PgReader::new(
+            self.client().await?,
+            self.endpoint.clone(),
+        )))
+    }
+
+    async fn writer(&self) -> Result<Box<dyn Writer>> {
+        Ok(Box::new(copy::PgWriter {
+            client: self.client().await?,
+            endpoint: self.endpoint.clone(),
+            meta: self.endpoint.meta_database.clone(),
+        }))
+    }
+
+    async fn prepare_fences(&self) -> Result<()> {
+        let c = self.client().await?;
+        c.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {meta};
+             CREATE TABLE IF NOT EXISTS {fences} (
+               project varchar(128) NOT NULL,
+               tbl varchar(512) NOT NULL,
+               chunk integer NOT NULL,
+               rows_copied bigint NOT NULL,
+               done_at timestamptz NOT NULL DEFAULT now(),
+               PRIMARY KEY (project, tbl, chunk));
+             COMMENT ON TABLE {fences} IS 'omsctl full-copy progress: a row commits with its chunk'",
+            meta = sql::ident(&self.endpoint.meta_database),
+            fences = self.fence_table()
+        ))
+        .await
+        .map_err(|e| self.classify(e))
+    }
+
+    async fn fences(&self, project: &str) -> Result<BTreeMap<String, BTreeMap<u32, u64>>> {
+        let c = self.client().await?;
+        let rows = match c
+            .query(
+                &format!(
+                    "SELECT tbl::text, chunk, rows_copied FROM {} WHERE project = $1",
+                    self.fence_table()
+                ),
+                &[&project],
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if matches!(conn::sqlstate(&e), "42P01" | "3F000") => return Ok(BTreeMap::new()),
+            Err(e) => return Err(self.classify(e)),
+        };
+        let mut out: BTreeMap<String, BTreeMap<u32, u64>> = BTreeMap::new();
+        for r in rows {
+            out.entry(r.get(0))
+                .or_default()
+                .insert(r.get::<_, i32>(1) as u32, r.get::<_, i64>(2) as u64);
+        }
+        Ok(out)
+    }
+
+    async fn clear_fences(&self, project: &str) -> Result<()> {
+        let c = self.client().await?;
+        match c
+            .execute(
+                &format!("DELETE FROM {} WHERE project = $1", self.fence_table()),
+                &[&project],
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(conn::sqlstate(&e), "42P01" | "3F000") => Ok(()),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String> {
+        deletes
+            .iter()
+            .map(|r| sql::delete_one(spec, r))
+            .chain(upserts.iter().map(|r| sql::upsert(spec, r)))
+            .map(|s| s.unwrap_or_else(|e| format!("-- cannot render this row: {e}")))
+            .collect()
+    }
+
+    async fn close(&self) {}
+}
