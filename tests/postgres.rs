@@ -245,3 +245,78 @@ async fn pagila_and_a_type_torture_table_move_between_postgres_databases() {
     drop_pg(&dst).await;
     drop_pg(&pdst).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_during_full_into_postgres_then_rerun_gives_an_exact_copy() {
+    let (src, dst, name) = (unique("pgk_src"), unique("pgk_dst"), unique("pgkill"));
+    drop_pg(&src).await;
+    drop_pg(&dst).await;
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
+        .await
+        .unwrap();
+    let s = pg(&src).await;
+    s.batch_execute(
+        "CREATE TABLE big (id int PRIMARY KEY, k text NOT NULL, v numeric(12,2), t timestamptz);
+         INSERT INTO big SELECT g, 'k' || g, g / 7.0, '2024-01-01'::timestamptz + g * interval '1 minute'
+           FROM generate_series(1, 300000) g;
+         CREATE TABLE nokey (a int, b text);
+         INSERT INTO nokey SELECT g % 50, 'dup' FROM generate_series(1, 20000) g;",
+    )
+    .await
+    .unwrap();
+    let p = Project::new(
+        &toml(
+            &name,
+            ("postgres", pg_port()),
+            ("postgres", pg_port()),
+            &format!("{src}.public.*"),
+            &dst,
+        )
+        .replace("\n\n\n", "\n[full]\nchunk_rows = 2000\nconcurrency = 4\n\n"),
+    );
+    p.expect(&["schema"], 0);
+    let mut kills = 0;
+    let mut rng = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    for _ in 0..6 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let mut child = p.cmd(&["full", "-q"]).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(150 + rng % 600));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert!(kills >= 2, "the copy finished before it could be killed twice");
+    let out = p.expect(&["full", "--json"], 0);
+    let j: serde_json::Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert!(
+        j["summary"]["run_rows"].as_u64().unwrap() < j["summary"]["rows_total"].as_u64().unwrap(),
+        "the resumed run copied everything again: {j}"
+    );
+    let d = pg(&dst).await;
+    for (t, order) in [("big", "id"), ("nokey", "a, b")] {
+        let q = format!("SELECT count(*), md5(string_agg(x::text, ',' ORDER BY x::text)) FROM public.{t} x");
+        let a = s.query_one(&q, &[]).await.unwrap();
+        let b = d.query_one(&q, &[]).await.unwrap();
+        assert_eq!(a.get::<_, i64>(0), b.get::<_, i64>(0), "{t} ({order}): row counts");
+        assert_eq!(
+            a.get::<_, Option<String>>(1),
+            b.get::<_, Option<String>>(1),
+            "{t}: rows differ"
+        );
+    }
+    p.expect(&["verify"], 0);
+    drop(s);
+    drop(d);
+    drop_pg(&src).await;
+    drop_pg(&dst).await;
+}

@@ -80,15 +80,18 @@ pub fn select_range(spec: &TableSpec, native: &[String], range: &KeyRange) -> Re
 /// Every `chunk`-th key in key order, as `exprs` (read expressions over the key columns).
 pub fn boundaries(spec: &TableSpec, chunk: u64, exprs: &[String]) -> String {
     let k = key_cols(spec).join(", ");
+    // Qualified: a bare name in the outer ORDER BY would sort by the text output column.
+    let sk: Vec<String> = key_cols(spec).iter().map(|c| format!("s.{c}")).collect();
     format!(
         "SELECT {} FROM (SELECT {k}, row_number() OVER (ORDER BY {k}) AS omsctl_rn FROM {}{}) s \
-         WHERE omsctl_rn % {chunk} = 0 ORDER BY {k}",
+         WHERE omsctl_rn % {chunk} = 0 ORDER BY {}",
         exprs.join(", "),
         table(&spec.id),
         spec.filter
             .as_ref()
             .map(|f| format!(" WHERE ({f})"))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        sk.join(", ")
     )
 }
 
@@ -229,5 +232,7 @@ mod tests {
             "DELETE FROM \"public\".\"t\"\"x\" WHERE ctid = (SELECT ctid FROM \"public\".\"t\"\"x\" WHERE \"id\" IS NOT DISTINCT FROM 1 AND \"v\" IS NOT DISTINCT FROM 'it''s' LIMIT 1)"
         );
         assert_eq!(copy_in(&s), "COPY \"public\".\"t\"\"x\" (\"id\", \"v\") FROM STDIN");
+        // Boundaries sort by the key, not by its text form.
+        assert!(boundaries(&s, 10, &["(\"id\")::text".into()]).ends_with("ORDER BY s.\"id\""));
     }
 }
