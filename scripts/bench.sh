@@ -523,7 +523,7 @@ host = "127.0.0.1"
 port = 5432
 user = "postgres"
 [[objects]]
-include = ["bench6.public.*"]
+include = "bench6.public.*"
 target_database = "bench6_omspg"
 target_schema = "public"
 $(workers_toml)
