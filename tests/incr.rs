@@ -171,20 +171,7 @@ async fn sigkill_during_incr_loses_and_duplicates_nothing() {
     let stop = Arc::new(AtomicBool::new(false));
     let n = workload(src.clone(), 3, stop.clone(), 6_000).await + workload(src.clone(), 5, stop, 3_000).await;
     assert_eq!(n, 9_000);
-    let mut rng = Rng(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64);
-    let mut kills = 0;
-    for _ in 0..5 {
-        let mut child = p.cmd(&["incr", "-q"]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(150 + rng.below(600)));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            kills += 1;
-        }
-        child.wait().unwrap();
-    }
+    let kills = p.kill_at_random_moments(&["incr", "-q"], 5, 150, 600);
     assert!(kills >= 3, "incr exited by itself");
     p.expect(&["incr", "--once"], 0);
     assert_equal(&src, &dst).await;
@@ -267,20 +254,7 @@ async fn sigkill_during_parallel_incr_loses_and_duplicates_nothing() {
     for w in workers {
         w.await.unwrap();
     }
-    let mut rng = Rng(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64);
-    let mut kills = 0;
-    for _ in 0..6 {
-        let mut child = p.cmd(&["incr", "-q"]).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(200 + rng.below(700)));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            kills += 1;
-        }
-        child.wait().unwrap();
-    }
+    let kills = p.kill_at_random_moments(&["incr", "-q"], 6, 200, 700);
     assert!(kills >= 3, "incr exited by itself");
     p.expect(&["incr", "--once"], 0);
     let mut s = connect(mariadb_port()).await;

@@ -277,24 +277,7 @@ async fn sigkill_during_full_into_postgres_then_rerun_gives_an_exact_copy() {
         .replace("\n\n\n", "\n[full]\nchunk_rows = 2000\nconcurrency = 4\n\n"),
     );
     p.expect(&["schema"], 0);
-    let mut kills = 0;
-    let mut rng = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
-    for _ in 0..6 {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let mut child = p.cmd(&["full", "-q"]).spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(150 + rng % 600));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            kills += 1;
-        }
-        child.wait().unwrap();
-    }
+    let kills = p.kill_at_random_moments(&["full", "-q"], 6, 150, 600);
     assert!(kills >= 2, "the copy finished before it could be killed twice");
     let out = p.expect(&["full", "--json"], 0);
     let j: serde_json::Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();

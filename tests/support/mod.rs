@@ -92,6 +92,33 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Starts `omsctl args` `runs` times and SIGKILLs each run still going after a random
+    /// `min_ms .. min_ms + spread_ms`; returns how many runs were killed.
+    pub fn kill_at_random_moments(&self, args: &[&str], runs: usize, min_ms: u64, spread_ms: u64) -> usize {
+        let mut rng = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+            | 1;
+        eprintln!("kill seed {rng}");
+        let mut kills = 0;
+        for _ in 0..runs {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let mut child = self.cmd(args).spawn().expect("spawn omsctl");
+            std::thread::sleep(std::time::Duration::from_millis(min_ms + rng % spread_ms.max(1)));
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap();
+                kills += 1;
+            }
+            child.wait().unwrap();
+        }
+        kills
+    }
+}
+
 /// A project file between two MySQL-family endpoints.
 pub fn project_toml(
     name: &str,
