@@ -23,9 +23,15 @@ async fn pg(db: &str) -> tokio_postgres::Client {
 }
 
 async fn drop_pg(db: &str) {
-    pg("postgres")
-        .await
-        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+    // A replication slot left by a failed run would keep the database from being dropped.
+    let c = pg("postgres").await;
+    c.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1",
+        &[&db],
+    )
+    .await
+    .unwrap();
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
         .await
         .unwrap();
 }
@@ -301,5 +307,192 @@ async fn sigkill_during_full_into_postgres_then_rerun_gives_an_exact_copy() {
     drop(s);
     drop(d);
     drop_pg(&src).await;
+    drop_pg(&dst).await;
+}
+
+/// Inserts, updates (some changing the key, some leaving a TOASTed value alone), deletes and
+/// multi-statement transactions on a keyed table and a REPLICA IDENTITY FULL keyless table.
+async fn pg_workload(db: String, seed: u64, txns: u64) {
+    let c = pg(&db).await;
+    let mut x = seed | 1;
+    let mut next = 1_000_000 + seed * 100_000;
+    for n in 0..txns {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let id = 1 + x % 3000;
+        let sql = match x % 7 {
+            0 => {
+                next += 1;
+                format!("INSERT INTO t VALUES ({next}, 'ins {n}', {n}.5, NULL) ON CONFLICT DO NOTHING")
+            }
+            1 => format!("UPDATE t SET v = v || '+' WHERE id = {id}"),
+            2 => {
+                next += 1;
+                format!("UPDATE t SET id = {next} WHERE id = {id}")
+            }
+            3 => format!("DELETE FROM t WHERE id = {id}"),
+            4 => format!(
+                "BEGIN; INSERT INTO nk VALUES ({}, 'y'); DELETE FROM nk WHERE ctid = (SELECT ctid FROM nk WHERE a = {} LIMIT 1); COMMIT",
+                x % 10,
+                (x >> 8) % 10
+            ),
+            5 => format!("UPDATE t SET n = n + 1 WHERE id = {id}"),
+            _ => format!("UPDATE t SET big = repeat('b{n}', 300000) WHERE id = {id}"),
+        };
+        c.batch_execute(&sql).await.unwrap();
+    }
+}
+
+async fn pg_source(db: &str) {
+    drop_pg(db).await;
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+        .await
+        .unwrap();
+    pg(db)
+        .await
+        .batch_execute(
+            "CREATE TABLE t (id bigint PRIMARY KEY, v text, n numeric(12,2), big text);
+             INSERT INTO t SELECT g, 'v' || g, g / 3.0, CASE WHEN g % 100 = 0 THEN repeat('toast', 200000) END
+               FROM generate_series(1, 3000) g;
+             CREATE TABLE nk (a int, b text);
+             ALTER TABLE nk REPLICA IDENTITY FULL;
+             INSERT INTO nk SELECT g % 10, 'x' FROM generate_series(1, 100) g;",
+        )
+        .await
+        .unwrap();
+}
+
+async fn pg_rows(db: &str, table: &str, order: &str) -> (i64, Option<String>) {
+    let r = pg(db)
+        .await
+        .query_one(
+            &format!("SELECT count(*), md5(string_agg(x::text, ',' ORDER BY {order})) FROM public.{table} x"),
+            &[],
+        )
+        .await
+        .unwrap();
+    (r.get(0), r.get(1))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incr_from_postgres_survives_sigkill_and_keeps_toasted_values() {
+    let (src, dst, name) = (unique("pgi_src"), unique("pgi_dst"), unique("pgincr"));
+    pg_source(&src).await;
+    drop_pg(&dst).await;
+    let p = Project::new(
+        &toml(
+            &name,
+            ("postgres", pg_port()),
+            ("postgres", pg_port()),
+            &format!("{src}.public.*"),
+            &dst,
+        )
+        .replace(
+            "types = [\"schema\", \"full\", \"verify\"]",
+            "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
+        ),
+    );
+    p.expect(&["precheck"], 0);
+    p.expect(&["schema"], 0);
+    // Writes while full copies: the slot exists before the snapshot, so none is missed.
+    let w = tokio::spawn(pg_workload(src.clone(), 7, 1500));
+    p.expect(&["full"], 0);
+    w.await.unwrap();
+    let w = tokio::spawn(pg_workload(src.clone(), 11, 3000));
+    let kills = p.kill_at_random_moments(&["incr", "-q"], 5, 200, 600);
+    w.await.unwrap();
+    assert!(kills >= 2, "incr exited by itself");
+    p.expect(&["incr", "--once"], 0);
+    assert_eq!(pg_rows(&src, "t", "x.id").await, pg_rows(&dst, "t", "x.id").await);
+    assert_eq!(
+        pg_rows(&src, "nk", "x::text").await,
+        pg_rows(&dst, "nk", "x::text").await
+    );
+    p.expect(&["verify"], 0);
+    // reset incr drops the slot and the publication.
+    p.expect(&["reset", "incr", "--yes"], 0);
+    let slots: i64 = pg(&src)
+        .await
+        .query_one(
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1",
+            &[&format!("omsctl_{name}")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(slots, 0);
+    drop_pg(&src).await;
+    drop_pg(&dst).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incr_runs_between_postgres_and_mariadb_both_ways() {
+    // PostgreSQL → MariaDB.
+    let (src, dst, name) = (unique("pgm_src"), unique("pgm_dst"), unique("pg2myi"));
+    pg_source(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(
+        &toml(
+            &name,
+            ("postgres", pg_port()),
+            ("mariadb", second_port()),
+            &format!("{src}.public.*"),
+            &dst,
+        )
+        .replace(
+            "types = [\"schema\", \"full\", \"verify\"]",
+            "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
+        ),
+    );
+    p.expect(&["run"], 0);
+    pg_workload(src.clone(), 5, 800).await;
+    p.expect(&["incr", "--once"], 0);
+    p.expect(&["verify"], 0);
+    p.expect(&["reset", "incr", "--yes"], 0);
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+
+    // MariaDB → PostgreSQL.
+    let (src, dst, name) = (unique("myp_src"), unique("myp_dst"), unique("my2pgi"));
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "DROP DATABASE IF EXISTS `{src}`;\nCREATE DATABASE `{src}`;\nUSE `{src}`;\n\
+             CREATE TABLE k (id INT PRIMARY KEY, v VARCHAR(40), u INT UNIQUE, t DATETIME(6));\n\
+             INSERT INTO k SELECT seq, CONCAT('v', seq), seq, '2024-01-01' + INTERVAL seq SECOND FROM seq_1_to_3000"
+        ),
+    )
+    .await;
+    drop_pg(&dst).await;
+    let p = Project::new(
+        &toml(
+            &name,
+            ("mariadb", mariadb_port()),
+            ("postgres", pg_port()),
+            &format!("{src}.*"),
+            &dst,
+        )
+        .replace(
+            "types = [\"schema\", \"full\", \"verify\"]",
+            "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
+        ),
+    );
+    p.expect(&["run"], 0);
+    exec(
+        &mut c,
+        &format!(
+            "USE `{src}`;\nUPDATE k SET v = CONCAT(v, '+') WHERE id % 3 = 0;\nDELETE FROM k WHERE id % 7 = 0;\n\
+             UPDATE k SET id = id + 100000 WHERE id % 11 = 0;\nUPDATE k SET u = NULL WHERE id = 5;\nUPDATE k SET u = 5 WHERE id = 6;\n\
+             INSERT INTO k SELECT 200000 + seq, 'new', NULL, NOW(6) FROM seq_1_to_500"
+        ),
+    )
+    .await;
+    p.expect(&["incr", "--once"], 0);
+    p.expect(&["verify"], 0);
+    drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;
 }

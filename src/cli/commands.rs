@@ -262,6 +262,7 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
         StageId::Incr => {
             let target = ctx.target().await?;
             target.clear_incr_checkpoint(&ctx.project.name).await?;
+            ctx.source().await?.release_capture(&ctx.project.name).await?;
             remove(d.incr())?;
             remove(d.incr_conflicts())?;
         }

@@ -236,6 +236,11 @@ pub struct DdlPlan {
 pub trait ChangeStream: Send {
     /// The next event; `None` when a non-blocking stream reached the end of the log.
     async fn next(&mut self) -> Result<Option<ChangeEvent>>;
+    /// The target committed everything up to `position`: a source that keeps the log for
+    /// its readers (a PostgreSQL slot) may let go of it.
+    async fn committed(&mut self, _position: &Position) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What to read from a change log.
@@ -370,6 +375,15 @@ pub trait Engine: Send + Sync {
     /// The position of the first transaction the source committed at or after `unix_s`
     /// (OMS "incremental start timestamp").
     async fn position_at(&self, unix_s: u64, server_id: u32) -> Result<Position>;
+    /// Makes the source keep a change log of `tables` for this project from now on (a
+    /// PostgreSQL publication and replication slot); called before the snapshot of `full`.
+    async fn prepare_capture(&self, _project: &str, _tables: &[TableId]) -> Result<()> {
+        Ok(())
+    }
+    /// Drops what [`Engine::prepare_capture`] created (`reset incr`).
+    async fn release_capture(&self, _project: &str) -> Result<()> {
+        Ok(())
+    }
     /// Reads the change log from `from`.
     async fn open_changes(&self, from: &Position, opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>>;
     /// Creates the heartbeat table on this (source) server.

@@ -10,11 +10,39 @@ use std::str::FromStr;
 pub enum Position {
     /// A MySQL-family binlog coordinate: the end of the last event consumed.
     MysqlFile { file: String, pos: u64 },
+    /// A PostgreSQL WAL location: the end of the last transaction consumed.
+    PgLsn { lsn: u64 },
 }
+
+/// The `file` a PostgreSQL position takes in a (file, pos) checkpoint row.
+const PG_LSN_FILE: &str = "pg_lsn";
 
 impl Position {
     pub fn mysql(file: impl Into<String>, pos: u64) -> Self {
         Position::MysqlFile { file: file.into(), pos }
+    }
+
+    /// As a (file, pos) pair for checkpoint tables with those two columns.
+    pub fn to_file_pos(&self) -> (String, u64) {
+        match self {
+            Position::MysqlFile { file, pos } => (file.clone(), *pos),
+            Position::PgLsn { lsn } => (PG_LSN_FILE.to_string(), *lsn),
+        }
+    }
+
+    pub fn from_file_pos(file: String, pos: u64) -> Self {
+        if file == PG_LSN_FILE {
+            Position::PgLsn { lsn: pos }
+        } else {
+            Position::MysqlFile { file, pos }
+        }
+    }
+
+    pub fn lsn(&self) -> Option<u64> {
+        match self {
+            Position::PgLsn { lsn } => Some(*lsn),
+            Position::MysqlFile { .. } => None,
+        }
     }
 }
 
@@ -25,6 +53,8 @@ impl PartialOrd for Position {
             (Position::MysqlFile { file: a, pos: p }, Position::MysqlFile { file: b, pos: q }) => {
                 Some(file_seq(a).cmp(&file_seq(b)).then_with(|| a.cmp(b)).then(p.cmp(q)))
             }
+            (Position::PgLsn { lsn: a }, Position::PgLsn { lsn: b }) => Some(a.cmp(b)),
+            _ => None,
         }
     }
 }
@@ -37,14 +67,24 @@ impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Position::MysqlFile { file, pos } => write!(f, "{file}:{pos}"),
+            Position::PgLsn { lsn } => write!(f, "{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff),
         }
     }
 }
 
 impl FromStr for Position {
     type Err = String;
-    /// `mysql-bin.000003:4567`.
+    /// `mysql-bin.000003:4567`, or a PostgreSQL LSN `16/B374D848`.
     fn from_str(s: &str) -> Result<Self, String> {
+        if let Some((hi, lo)) = s.split_once('/')
+            && !hi.is_empty()
+            && !lo.is_empty()
+            && hi.len() <= 8
+            && lo.len() <= 8
+            && let (Ok(h), Ok(l)) = (u64::from_str_radix(hi, 16), u64::from_str_radix(lo, 16))
+        {
+            return Ok(Position::PgLsn { lsn: (h << 32) | l });
+        }
         let (file, pos) = s
             .rsplit_once(':')
             .ok_or_else(|| format!("{s:?} is not a binlog position; write FILE:POS, e.g. mysql-bin.000003:4567"))?;
@@ -73,6 +113,13 @@ mod tests {
         assert_eq!(b.to_string(), "mysql-bin.000010:4");
         assert!("nofile".parse::<Position>().is_err());
         assert!("f:x".parse::<Position>().is_err());
+        let l: Position = "16/B374D848".parse().unwrap();
+        assert_eq!(l, Position::PgLsn { lsn: 0x16_B374_D848 });
+        assert_eq!(l.to_string(), "16/B374D848");
+        assert!(l < "17/0".parse().unwrap());
+        assert_eq!(l.partial_cmp(&a), None, "positions of different logs do not compare");
+        let (f, p) = l.to_file_pos();
+        assert_eq!(Position::from_file_pos(f, p), l);
         assert!(
             "2026-11-22 10:00:00".parse::<Position>().is_err(),
             "a time is not a position"

@@ -493,13 +493,13 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                 ev = stream.next() => Some(ev?),
                 _ = tokio::time::sleep(wait) => None,
                 _ = cancel.changed() => {
-                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                     return Err(interrupted());
                 }
             };
             let Some(ev) = ev else {
                 // The batch waited long enough.
-                flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                 continue;
             };
             let mut done = false;
@@ -508,7 +508,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                 Some(ChangeEvent::Txn { changes, end, ts, marked }) => {
                     if opts.until_time.is_some_and(|t| ts as u64 > t) && !changes.is_empty() {
                         // The first transaction committed after --until TIME: stop before it.
-                        flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                        flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                         return Ok(());
                     }
                     let rows_before = pending.rows;
@@ -558,7 +558,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     pending.end = Some(end);
                     pending.first_at.get_or_insert_with(Instant::now);
                     if pending.rows >= project.incr.batch_rows {
-                        flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                        flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                     }
                 }
                 Some(ChangeEvent::Heartbeat { sent_ms, end }) => {
@@ -575,10 +575,10 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     if state.position.as_ref() != Some(&end) {
                         pending.end = Some(end);
                     }
-                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                 }
                 Some(ChangeEvent::Ddl { database, statement, end, .. }) => {
-                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                     let target_of = |t: &TableId| side.target_of(t);
                     let in_scope_db = |d: &str| side.in_scope_db(d);
                     match target.replicate_ddl(&database, &statement, &target_of, &in_scope_db) {
@@ -615,7 +615,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                         }
                     }
                     pending.end = Some(end);
-                    flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                    flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                 }
             }
             if let Some(e) = pending.end.clone().or_else(|| state.position.clone()) {
@@ -626,7 +626,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                 _ => false,
             };
             if done || reached {
-                flush(ctx, &side, &mut appliers, &mut pending, &safe_until, &mut state).await?;
+                flush(ctx, &side, &mut appliers, &mut stream, &mut pending, &safe_until, &mut state).await?;
                 return Ok(());
             }
             if last_save.elapsed() >= Duration::from_secs(1) {
@@ -697,6 +697,7 @@ async fn flush(
     ctx: &Ctx,
     side: &Side,
     appliers: &mut Vec<Box<dyn crate::engine::Applier>>,
+    stream: &mut Box<dyn crate::engine::ChangeStream>,
     pending: &mut Replay,
     safe_until: &Option<Position>,
     state: &mut IncrState,
@@ -737,6 +738,7 @@ async fn flush(
     }
     state.conflicts += stats.conflicts.len() as u64;
     state.position = Some(end.clone());
+    stream.committed(&end).await?;
     // Lag as of this commit: exact (ms) from a heartbeat; from a transaction's commit second
     // otherwise, taking the middle of that second.
     let now = stages_now_ms();

@@ -7,7 +7,6 @@ use super::values::to_mysql;
 use crate::config::Endpoint;
 use crate::engine::{Applier, ApplyBatch, ApplyStats, Conflict, TableSpec};
 use crate::model::change::RowOp;
-use crate::model::position::Position;
 use crate::model::value::Value;
 use anyhow::Result;
 use async_trait::async_trait;
@@ -111,7 +110,17 @@ impl MysqlApplier {
             }
             RowOp::Update { before, after } => {
                 if spec.key_of(before) != spec.key_of(after) {
-                    // The key changed: remove the old row, then write the new one.
+                    // The key changed: move the row, so that columns the change does not carry
+                    // (a PostgreSQL TOAST value that did not change) keep their value.
+                    let p = params(after.iter().chain(spec.key_of(before).iter()).map(to_mysql));
+                    match self.conn.exec_drop(dialect::update_by_key(spec), p).await {
+                        Ok(()) if self.conn.affected_rows() > 0 => return Ok(()),
+                        Ok(()) => {}
+                        // The new key is taken: fall through to delete and upsert.
+                        Err(mysql_async::Error::Server(s)) if s.code == DUP_ENTRY => {}
+                        Err(e) => return Err(classify(e, &self.endpoint)),
+                    }
+                    // Remove the old row (if any), then write the new one.
                     if self.delete(spec, before).await? == 0 && !safe {
                         stats.conflicts.push(conflict(spec, "missing_row", before));
                     }
@@ -285,7 +294,8 @@ impl Applier for MysqlApplier {
                 let n = self.apply_group(&batch.changes[i..], batch.safe, &mut stats).await?;
                 i += n;
             }
-            let Position::MysqlFile { file, pos } = batch.checkpoint;
+            let (file, pos) = batch.checkpoint.to_file_pos();
+            let pos = &pos;
             let meta = dialect::quote(&self.meta_db);
             let (sql, p) = match batch.worker {
                 None => (

@@ -209,7 +209,12 @@ impl BinlogChanges {
         non_blocking: bool,
         scope: StreamScope,
     ) -> Result<BinlogChanges> {
-        let Position::MysqlFile { file, pos } = from;
+        let Position::MysqlFile { file, pos } = from else {
+            return Err(crate::error::usage(
+                format!("{from} is not a binlog position"),
+                "the checkpoint belongs to another engine's log: `omsctl reset incr --yes` and start again",
+            ));
+        };
         let mut conn = super::conn::get(pool, endpoint).await?;
         // Heartbeats every second keep an idle stream alive and let lag be measured.
         conn.query_drop("SET @master_heartbeat_period = 1000000000")

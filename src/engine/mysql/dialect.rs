@@ -320,6 +320,23 @@ pub fn update_keyless(spec: &TableSpec) -> String {
     )
 }
 
+/// UPDATE of the row with the given key to new values (key included): parameters are every
+/// column's new value, then the old key. Columns the spec lacks keep their value.
+pub fn update_by_key(spec: &TableSpec) -> String {
+    let sets: Vec<String> = spec.columns.iter().map(|c| format!("{} = ?", quote(c))).collect();
+    let conds: Vec<String> = spec
+        .key
+        .iter()
+        .map(|&i| format!("{} = ?", quote(&spec.columns[i])))
+        .collect();
+    format!(
+        "UPDATE {} SET {} WHERE {}",
+        table(&spec.id),
+        sets.join(", "),
+        conds.join(" AND ")
+    )
+}
+
 /// A value as an SQL literal, for repair SQL that people read before applying.
 pub fn literal(v: &Value, kind: ValueKind) -> String {
     match v {

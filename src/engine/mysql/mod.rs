@@ -438,7 +438,7 @@ impl Engine for MysqlEngine {
             )
             .await
         {
-            Ok(r) => Ok(r.map(|(f, p)| Position::mysql(f, p))),
+            Ok(r) => Ok(r.map(|(f, p)| Position::from_file_pos(f, p))),
             Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(None),
             Err(e) => Err(self.classify(e)),
         }
@@ -459,7 +459,7 @@ impl Engine for MysqlEngine {
         {
             Ok(rows) => Ok(rows
                 .into_iter()
-                .map(|(f, p)| Position::mysql(f, p))
+                .map(|(f, p)| Position::from_file_pos(f, p))
                 .reduce(|a, b| if b > a { b } else { a })),
             Err(mysql_async::Error::Server(s)) if s.code == 1146 || s.code == 1049 => Ok(None),
             Err(e) => Err(self.classify(e)),

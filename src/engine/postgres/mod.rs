@@ -1,8 +1,10 @@
-//! PostgreSQL as a source and a target for schema, full and verify. A table id's first part is
-//! the schema; the database is the endpoint's (from `[[objects]]`). Incremental sync from and
-//! to PostgreSQL is not implemented yet: those methods fail with a clear error.
+//! PostgreSQL as a source and a target. A table id's first part is the schema; the database is
+//! the endpoint's (from `[[objects]]`). Change capture: `changes.rs` (pgoutput slot, polled);
+//! replay: `apply.rs`. Switchover and reverse sync are not implemented for PostgreSQL yet.
 
+mod apply;
 mod catalog;
+mod changes;
 mod conn;
 mod copy;
 mod ddl;
@@ -71,6 +73,136 @@ impl PgEngine {
 
     fn fence_table(&self) -> String {
         format!("{}.full_chunks", sql::ident(&self.endpoint.meta_database))
+    }
+
+    /// What logical decoding needs on a source.
+    async fn capture_checks(&self, c: &Client, tables: &[TableId]) -> Vec<CheckItem> {
+        let mut items = Vec::new();
+        let show = |name: &'static str| async move {
+            c.query_one(&format!("SHOW {name}"), &[])
+                .await
+                .map(|r| r.get::<_, String>(0))
+                .unwrap_or_default()
+        };
+        let wal = show("wal_level").await;
+        items.push(if wal == "logical" {
+            CheckItem::new("source.wal_level", "wal_level = logical", CheckStatus::Pass, wal)
+        } else {
+            CheckItem::new(
+                "source.wal_level",
+                "wal_level = logical",
+                CheckStatus::Fail,
+                format!("wal_level is {wal}"),
+            )
+            .fix("ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL")
+        });
+        let free = c
+            .query_one(
+                "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)::int",
+                &[],
+            )
+            .await
+            .map(|r| r.get::<_, i32>(0))
+            .unwrap_or(0);
+        items.push(if free > 0 {
+            CheckItem::new(
+                "source.replication_slots",
+                "a free replication slot",
+                CheckStatus::Pass,
+                format!("{free} free"),
+            )
+        } else {
+            CheckItem::new(
+                "source.replication_slots",
+                "a free replication slot",
+                CheckStatus::Warn,
+                "max_replication_slots are all in use (fine if one is this project's)",
+            )
+            .fix("raise max_replication_slots (restart), or drop an unused slot with pg_drop_replication_slot")
+        });
+        let orphans: Vec<String> = c
+            .query(
+                "SELECT slot_name::text || ' (' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) || ' of WAL)' \
+                 FROM pg_replication_slots WHERE slot_name LIKE 'omsctl\\_%' AND NOT active",
+                &[],
+            )
+            .await
+            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+            .unwrap_or_default();
+        if !orphans.is_empty() {
+            items.push(
+                CheckItem::new(
+                    "source.omsctl_slots",
+                    "omsctl slots not being read",
+                    CheckStatus::Warn,
+                    format!("inactive omsctl slots hold WAL: {}", orphans.join(", ")),
+                )
+                .fix("for a project you no longer run: `omsctl reset incr --yes` in it, or SELECT pg_drop_replication_slot('NAME')"),
+            );
+        }
+        let priv_ok = c
+            .query_one(
+                "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user",
+                &[],
+            )
+            .await
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(false);
+        items.push(if priv_ok {
+            CheckItem::new(
+                "source.replication",
+                "REPLICATION privilege",
+                CheckStatus::Pass,
+                self.endpoint.user.clone(),
+            )
+        } else {
+            CheckItem::new(
+                "source.replication",
+                "REPLICATION privilege",
+                CheckStatus::Fail,
+                format!("{} lacks REPLICATION", self.endpoint.user),
+            )
+            .fix(format!("ALTER ROLE {} REPLICATION;", sql::ident(&self.endpoint.user)))
+        });
+        // UPDATE and DELETE of a published table need a replica identity, and replay needs the
+        // whole old row where the key alone does not identify it.
+        for t in tables {
+            let r = c
+                .query_opt(
+                    "SELECT c.relreplident::text, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), \
+                            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND NOT i.indisprimary) \
+                     FROM pg_class c WHERE c.oid = ($1 || '.' || $2)::regclass",
+                    &[&sql::ident(&t.database), &sql::ident(&t.name)],
+                )
+                .await
+                .ok()
+                .flatten();
+            let Some(r) = r else { continue };
+            let (ident, pk, other_unique): (String, bool, bool) = (r.get(0), r.get(1), r.get(2));
+            let why = match (ident.as_str(), pk, other_unique) {
+                ("f", _, _) => None,
+                ("n", _, _) => Some("REPLICA IDENTITY NOTHING: updates and deletes cannot be replicated"),
+                (_, false, _) => Some(
+                    "no primary key and not REPLICA IDENTITY FULL: updates and deletes would fail on the source once published",
+                ),
+                (_, true, true) => Some(
+                    "a unique index besides the primary key: replay needs the old values (REPLICA IDENTITY FULL) to order changes safely",
+                ),
+                _ => None,
+            };
+            if let Some(why) = why {
+                items.push(
+                    CheckItem::new(
+                        "source.replica_identity",
+                        format!("replica identity of {t}"),
+                        CheckStatus::Fail,
+                        why,
+                    )
+                    .fix(format!("ALTER TABLE {} REPLICA IDENTITY FULL;", sql::table(t))),
+                );
+            }
+        }
+        items
     }
 
     async fn key_natives(&self, c: &Client, spec: &TableSpec) -> Result<Vec<String>> {
@@ -152,16 +284,8 @@ impl Engine for PgEngine {
             )
             .fix("upgrade the server: omsctl uses identity columns and pg_export_snapshot")
         });
-        if scope.wants_incr {
-            items.push(
-                CheckItem::new(
-                    &format!("{role}.incr"),
-                    "incremental sync",
-                    CheckStatus::Fail,
-                    "incremental sync from or to PostgreSQL is not implemented in this release",
-                )
-                .fix("remove \"incr\" (and \"reverse\") from project.types; migrate with schema, full and verify"),
-            );
+        if scope.wants_incr && scope.role == Role::Source {
+            items.extend(self.capture_checks(&c, scope.tables).await);
         }
         match scope.role {
             Role::Source => {
@@ -323,6 +447,15 @@ impl Engine for PgEngine {
 
     async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
         let first = self.client().await?;
+        // Read before the snapshot exists: every transaction that ends at or before this LSN
+        // is in the snapshot; later ones are replayed (in safe mode while they may overlap the
+        // copy).
+        let position = first
+            .query_one("SELECT pg_current_wal_lsn()::text", &[])
+            .await
+            .map_err(|e| self.classify(e))?
+            .get::<_, String>(0);
+        let position = pgoutput::parse_lsn(&position).map(|lsn| Position::PgLsn { lsn });
         first
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
@@ -344,43 +477,112 @@ impl Engine for PgEngine {
             readers.push(Box::new(copy::PgReader::new(c, self.endpoint.clone())));
         }
         readers.insert(0, Box::new(copy::PgReader::new(first, self.endpoint.clone())));
-        Ok((readers, true, None))
+        Ok((readers, true, position))
     }
 
     async fn current_position(&self) -> Result<Option<Position>> {
-        Ok(None)
+        let c = self.client().await?;
+        let r = c
+            .query_one("SELECT pg_current_wal_lsn()::text", &[])
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(pgoutput::parse_lsn(&r.get::<_, String>(0)).map(|lsn| Position::PgLsn { lsn }))
     }
 
     async fn position_at(&self, _unix_s: u64, _server_id: u32) -> Result<Position> {
-        Err(not_yet("incremental sync"))
+        Err(crate::error::usage(
+            "[incr] start_at = TIME is not supported for a PostgreSQL source (WAL keeps no commit times to search)",
+            "use start_at = \"now\", or run full with \"incr\" in project.types",
+        ))
     }
 
-    async fn open_changes(&self, _from: &Position, _opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>> {
-        Err(not_yet("incremental sync"))
+    async fn prepare_capture(&self, project: &str, tables: &[TableId]) -> Result<()> {
+        let c = self.client().await?;
+        changes::ensure(&c, &self.endpoint, project, tables).await
+    }
+
+    async fn release_capture(&self, project: &str) -> Result<()> {
+        let c = self.client().await?;
+        changes::release(&c, &self.endpoint, project).await
+    }
+
+    async fn open_changes(&self, from: &Position, opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>> {
+        let tables = self.list_tables(&opts.rules).await?;
+        let c = self.client().await?;
+        changes::ensure(&c, &self.endpoint, &opts.project, &tables).await?;
+        Ok(Box::new(changes::PgChanges::open(c, &self.endpoint, from, opts).await?))
     }
 
     async fn prepare_heartbeat(&self) -> Result<()> {
-        Err(not_yet("incremental sync"))
+        // The heartbeat table is created with the publication (prepare_capture).
+        Ok(())
     }
 
-    async fn heartbeat(&self, _project: &str, _now_ms: u64) -> Result<()> {
-        Err(not_yet("incremental sync"))
+    async fn heartbeat(&self, project: &str, now_ms: u64) -> Result<()> {
+        let c = self.client().await?;
+        c.batch_execute(&format!(
+            "INSERT INTO {}.heartbeat (project, sent_ms) VALUES ({}, {now_ms}) \
+             ON CONFLICT (project) DO UPDATE SET sent_ms = EXCLUDED.sent_ms",
+            sql::ident(&self.endpoint.meta_database),
+            sql::string(project)
+        ))
+        .await
+        .map_err(|e| self.classify(e))
     }
 
-    async fn incr_checkpoint(&self, _project: &str) -> Result<Option<Position>> {
-        Ok(None)
+    async fn incr_checkpoint(&self, project: &str) -> Result<Option<Position>> {
+        let c = self.client().await?;
+        let q = format!(
+            "SELECT position FROM {}.incr_position WHERE project = $1",
+            sql::ident(&self.endpoint.meta_database)
+        );
+        match c.query_opt(&q, &[&project]).await {
+            Ok(r) => r
+                .map(|r| r.get::<_, String>(0).parse::<Position>().map_err(|e| anyhow!(e)))
+                .transpose(),
+            Err(e) if matches!(conn::sqlstate(&e), "42P01" | "3F000") => Ok(None),
+            Err(e) => Err(self.classify(e)),
+        }
     }
 
-    async fn incr_high_water(&self, _project: &str) -> Result<Option<Position>> {
-        Ok(None)
+    async fn incr_high_water(&self, project: &str) -> Result<Option<Position>> {
+        let c = self.client().await?;
+        let q = format!(
+            "SELECT position FROM {}.incr_workers WHERE project = $1",
+            sql::ident(&self.endpoint.meta_database)
+        );
+        match c.query(&q, &[&project]).await {
+            Ok(rows) => Ok(rows
+                .iter()
+                .filter_map(|r| r.get::<_, String>(0).parse::<Position>().ok())
+                .reduce(|a, b| if b > a { b } else { a })),
+            Err(e) if matches!(conn::sqlstate(&e), "42P01" | "3F000") => Ok(None),
+            Err(e) => Err(self.classify(e)),
+        }
     }
 
-    async fn clear_incr_checkpoint(&self, _project: &str) -> Result<()> {
+    async fn clear_incr_checkpoint(&self, project: &str) -> Result<()> {
+        let c = self.client().await?;
+        for t in ["incr_position", "incr_workers"] {
+            let q = format!(
+                "DELETE FROM {}.{t} WHERE project = $1",
+                sql::ident(&self.endpoint.meta_database)
+            );
+            match c.execute(&q, &[&project]).await {
+                Ok(_) => {}
+                Err(e) if matches!(conn::sqlstate(&e), "42P01" | "3F000") => {}
+                Err(e) => return Err(self.classify(e)),
+            }
+        }
         Ok(())
     }
 
     async fn applier(&self) -> Result<Box<dyn Applier>> {
-        Err(not_yet("incremental sync"))
+        Ok(Box::new(apply::PgApplier {
+            client: self.client().await?,
+            endpoint: self.endpoint.clone(),
+            meta: self.endpoint.meta_database.clone(),
+        }))
     }
 
     async fn set_read_only(&self, _on: bool) -> Result<()> {
@@ -433,7 +635,12 @@ impl Engine for PgEngine {
                rows_copied bigint NOT NULL,
                done_at timestamptz NOT NULL DEFAULT now(),
                PRIMARY KEY (project, tbl, chunk));
-             COMMENT ON TABLE {fences} IS 'omsctl full-copy progress: a row commits with its chunk'",
+             COMMENT ON TABLE {fences} IS 'omsctl full-copy progress: a row commits with its chunk';
+             CREATE TABLE IF NOT EXISTS {meta}.incr_position (
+               project varchar(128) PRIMARY KEY, position text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+             CREATE TABLE IF NOT EXISTS {meta}.incr_workers (
+               project varchar(128) NOT NULL, worker integer NOT NULL, position text NOT NULL,
+               PRIMARY KEY (project, worker))",
             meta = sql::ident(&self.endpoint.meta_database),
             fences = self.fence_table()
         ))

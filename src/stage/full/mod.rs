@@ -311,6 +311,10 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
     if pending_chunks > 0 {
         ctx.out
             .status(&format!("copying {pending_chunks} chunk(s) with {workers} worker(s)"));
+        if project.wants(MigrationType::Incr) {
+            let tables: Vec<_> = shared.specs.iter().map(|(s, _)| s.id.clone()).collect();
+            source.prepare_capture(&project.name, &tables).await?;
+        }
         let (readers, locked, position) = source.snapshot_readers(workers).await?;
         consistent = locked;
         if project.wants(MigrationType::Incr) {
