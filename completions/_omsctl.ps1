@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Run a failed or paused stage again, resuming its progress')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark a stage as skipped so that later stages may run')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget a stage''s progress so that it starts over (asks for confirmation)')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Drop what the source keeps for this project''s incremental sync (a PostgreSQL replication slot and publication, which hold WAL); asks for confirmation')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -259,6 +260,21 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'omsctl;release' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'State directory [default: .omsctl/<project name>/ beside the project file]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Machine-readable output: one JSON object on stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only warnings and errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations (required when stdin is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'omsctl;completions' {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Project file')
             [CompletionResult]::new('--project', '--project', [CompletionResultType]::ParameterName, 'Project file')
@@ -303,6 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Run a failed or paused stage again, resuming its progress')
             [CompletionResult]::new('skip', 'skip', [CompletionResultType]::ParameterValue, 'Mark a stage as skipped so that later stages may run')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Forget a stage''s progress so that it starts over (asks for confirmation)')
+            [CompletionResult]::new('release', 'release', [CompletionResultType]::ParameterValue, 'Drop what the source keeps for this project''s incremental sync (a PostgreSQL replication slot and publication, which hold WAL); asks for confirmation')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -345,6 +362,9 @@ Register-ArgumentCompleter -Native -CommandName 'omsctl' -ScriptBlock {
             break
         }
         'omsctl;help;reset' {
+            break
+        }
+        'omsctl;help;release' {
             break
         }
         'omsctl;help;completions' {

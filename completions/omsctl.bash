@@ -37,6 +37,9 @@ _omsctl() {
             omsctl,precheck)
                 cmd="omsctl__subcmd__precheck"
                 ;;
+            omsctl,release)
+                cmd="omsctl__subcmd__release"
+                ;;
             omsctl,reset)
                 cmd="omsctl__subcmd__reset"
                 ;;
@@ -85,6 +88,9 @@ _omsctl() {
             omsctl__subcmd__help,precheck)
                 cmd="omsctl__subcmd__help__subcmd__precheck"
                 ;;
+            omsctl__subcmd__help,release)
+                cmd="omsctl__subcmd__help__subcmd__release"
+                ;;
             omsctl__subcmd__help,reset)
                 cmd="omsctl__subcmd__help__subcmd__reset"
                 ;;
@@ -119,7 +125,7 @@ _omsctl() {
 
     case "${cmd}" in
         omsctl)
-            opts="-c -v -q -y -h -V --project --state-dir --json --verbose --quiet --yes --help --version init precheck schema full incr switchover reverse verify run status retry skip reset completions man help"
+            opts="-c -v -q -y -h -V --project --state-dir --json --verbose --quiet --yes --help --version init precheck schema full incr switchover reverse verify run status retry skip reset release completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,7 +203,7 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__help)
-            opts="init precheck schema full incr switchover reverse verify run status retry skip reset completions man help"
+            opts="init precheck schema full incr switchover reverse verify run status retry skip reset release completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,6 +301,20 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__help__subcmd__precheck)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omsctl__subcmd__help__subcmd__release)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -517,6 +537,32 @@ _omsctl() {
             return 0
             ;;
         omsctl__subcmd__precheck)
+            opts="-c -v -q -y -h --project --state-dir --json --verbose --quiet --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omsctl__subcmd__release)
             opts="-c -v -q -y -h --project --state-dir --json --verbose --quiet --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

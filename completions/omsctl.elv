@@ -45,6 +45,7 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand retry 'Run a failed or paused stage again, resuming its progress'
             cand skip 'Mark a stage as skipped so that later stages may run'
             cand reset 'Forget a stage''s progress so that it starts over (asks for confirmation)'
+            cand release 'Drop what the source keeps for this project''s incremental sync (a PostgreSQL replication slot and publication, which hold WAL); asks for confirmation'
             cand completions 'Print shell completions'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -242,6 +243,20 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'omsctl;release'= {
+            cand -c 'Project file'
+            cand --project 'Project file'
+            cand --state-dir 'State directory [default: .omsctl/<project name>/ beside the project file]'
+            cand --json 'Machine-readable output: one JSON object on stdout'
+            cand -v 'More log output (-v debug, -vv trace)'
+            cand --verbose 'More log output (-v debug, -vv trace)'
+            cand -q 'Only warnings and errors on stderr'
+            cand --quiet 'Only warnings and errors on stderr'
+            cand -y 'Answer yes to confirmations (required when stdin is not a terminal)'
+            cand --yes 'Answer yes to confirmations (required when stdin is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'omsctl;completions'= {
             cand -c 'Project file'
             cand --project 'Project file'
@@ -284,6 +299,7 @@ set edit:completion:arg-completer[omsctl] = {|@words|
             cand retry 'Run a failed or paused stage again, resuming its progress'
             cand skip 'Mark a stage as skipped so that later stages may run'
             cand reset 'Forget a stage''s progress so that it starts over (asks for confirmation)'
+            cand release 'Drop what the source keeps for this project''s incremental sync (a PostgreSQL replication slot and publication, which hold WAL); asks for confirmation'
             cand completions 'Print shell completions'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -313,6 +329,8 @@ set edit:completion:arg-completer[omsctl] = {|@words|
         &'omsctl;help;skip'= {
         }
         &'omsctl;help;reset'= {
+        }
+        &'omsctl;help;release'= {
         }
         &'omsctl;help;completions'= {
         }

@@ -424,6 +424,8 @@ async fn incr_from_postgres_survives_sigkill_and_keeps_toasted_values() {
         .unwrap()
         .get(0);
     assert_eq!(slots, 0);
+    // Without its slot the source no longer has the changes: a distinct exit code.
+    p.expect(&["incr", "--once"], 5);
     drop_pg(&src).await;
     drop_pg(&dst).await;
 }
@@ -451,7 +453,14 @@ async fn incr_runs_between_postgres_and_mariadb_both_ways() {
     pg_workload(src.clone(), 5, 800).await;
     p.expect(&["incr", "--once"], 0);
     p.expect(&["verify"], 0);
-    p.expect(&["reset", "incr", "--yes"], 0);
+    p.expect(&["release", "--yes"], 0);
+    let left: i64 = pg("postgres")
+        .await
+        .query_one("SELECT count(*) FROM pg_replication_slots WHERE database = $1", &[&src])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "release leaves no slot");
     drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
 

@@ -85,6 +85,7 @@ fn take_locks(cmd: &Command, dir: &StateDir) -> Result<Vec<crate::state::DirLock
         Command::Incr { .. } => vec![Activity::Incr],
         Command::Reverse { .. } => vec![Activity::Reverse],
         Command::Run => vec![Activity::Main, Activity::Incr],
+        Command::Release => vec![Activity::Incr],
         Command::Switchover { .. } => vec![Activity::Main, Activity::Incr, Activity::Reverse],
         Command::Retry { stage: s } | Command::Skip { stage: s } | Command::Reset { stage: s } => match s {
             StageId::Incr | StageId::Reverse => stage(s).into_iter().skip(1).collect(),
@@ -188,6 +189,7 @@ async fn dispatch(cli: &Cli, ctx: &mut Ctx) -> Result<()> {
             return ctx.out.say(&format!("{stage}: skipped"));
         }
         Command::Reset { stage } => return reset(ctx, *stage).await,
+        Command::Release => return release(ctx).await,
         Command::Init { .. } | Command::Status | Command::Completions { .. } | Command::Man => return Ok(()),
     };
     let result = stage::run_stage(ctx, id, &opts).await;
@@ -218,6 +220,21 @@ fn report(ctx: &Ctx, id: StageId, result: &Result<StageOutcome>) -> Result<()> {
     Ok(())
 }
 
+/// `omsctl release`: the source stops keeping a change log for this project.
+async fn release(ctx: &mut Ctx) -> Result<()> {
+    if !ctx.out.confirm(
+        "release: this drops the source's replication slot and publication for this project; incr cannot resume from its checkpoint afterwards. Continue?",
+        ctx.yes,
+    )? {
+        return Err(classified(Kind::Negative, "release cancelled", ""));
+    }
+    ctx.source().await?.release_capture(&ctx.project.name).await?;
+    ctx.out
+        .json(&json!({"type": "result", "command": "release", "released": true}))?;
+    ctx.out
+        .say("release: the source no longer keeps changes for this project")
+}
+
 async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
     let what = match id {
         StageId::Precheck => "the precheck report",
@@ -228,7 +245,7 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
             "the chunk plan and the target's progress fences; rows already copied stay on the target, so empty the tables or use on_nonempty_target = \"ignore\" before copying again"
         }
         StageId::Incr => {
-            "the incremental checkpoint on the target and the local lag and counts; the next incr starts from the full copy's consistent point or [incr] start_at"
+            "the incremental checkpoint on the target, the source's replication slot (PostgreSQL) and the local lag and counts; the next incr starts from the full copy's consistent point or [incr] start_at"
         }
         StageId::Verify => "the verify report, diff and repair SQL",
         StageId::Switchover => "the switchover steps' states (nothing on the servers is undone)",

@@ -126,6 +126,9 @@ pub enum Command {
         #[arg(value_parser = parse_stage)]
         stage: StageId,
     },
+    /// Drop what the source keeps for this project's incremental sync (a PostgreSQL
+    /// replication slot and publication, which hold WAL); asks for confirmation.
+    Release,
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

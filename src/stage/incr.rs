@@ -321,6 +321,9 @@ async fn start_point(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<Pos
     }
     match ctx.project.incr.start_at.as_deref() {
         Some("now") => {
+            // The log must be kept from before the position is read (a PostgreSQL slot).
+            let tables: Vec<TableId> = side.mappings().await?.into_iter().map(|m| m.source).collect();
+            source.prepare_capture(&side.key, &tables).await?;
             let p = source.current_position().await?.ok_or_else(binlog_off)?;
             Ok((p, None))
         }
