@@ -505,3 +505,92 @@ async fn incr_runs_between_postgres_and_mariadb_both_ways() {
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_to_postgres_switches_over_and_reverse_sync_flows_back_without_echo() {
+    let (src, dst, name) = (unique("swp_src"), unique("swp_dst"), unique("swpg"));
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "DROP DATABASE IF EXISTS `{src}`;\nCREATE DATABASE `{src}`;\nUSE `{src}`;\n\
+             CREATE TABLE par (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(20));\n\
+             INSERT INTO par (name) SELECT CONCAT('p', seq) FROM seq_1_to_50;\n\
+             CREATE TABLE chd (id INT PRIMARY KEY, par_id INT, KEY kp (par_id), CONSTRAINT fk_par FOREIGN KEY (par_id) REFERENCES par (id));\n\
+             INSERT INTO chd SELECT seq, 1 + seq % 50 FROM seq_1_to_100"
+        ),
+    )
+    .await;
+    drop_pg(&dst).await;
+    let p = Project::new(
+        &toml(
+            &name,
+            ("mariadb", mariadb_port()),
+            ("postgres", pg_port()),
+            &format!("{src}.*"),
+            &dst,
+        )
+        .replace(
+            "types = [\"schema\", \"full\", \"verify\"]",
+            "types = [\"schema\", \"full\", \"incr\", \"verify\", \"reverse\"]",
+        ),
+    );
+    p.expect(&["run"], 0);
+    exec(
+        &mut c,
+        &format!("USE `{src}`;\nINSERT INTO par (name) VALUES ('late');\nUPDATE chd SET par_id = 2 WHERE id = 5"),
+    )
+    .await;
+    let out = p
+        .cmd(&["switchover", "--yes"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let d = pg(&dst).await;
+    let fks: i64 = d
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.chd'::regclass",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(fks, 1, "switchover restores the foreign key");
+    // The application now writes to PostgreSQL; identity continues past the source's ids.
+    let id: i32 = d
+        .query_one("INSERT INTO public.par (name) VALUES ('on target') RETURNING id", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(id > 51, "identity continues past the source's ids ({id})");
+    d.batch_execute("UPDATE public.chd SET par_id = 3 WHERE id = 7; DELETE FROM public.chd WHERE id = 8")
+        .await
+        .unwrap();
+    p.expect(&["reverse", "--once"], 0);
+    let mut m = connect(mariadb_port()).await;
+    let back: Option<String> = m
+        .query_first(format!("SELECT name FROM `{src}`.par WHERE id = {id}"))
+        .await
+        .unwrap();
+    assert_eq!(back.as_deref(), Some("on target"));
+    let gone: Option<i64> = m
+        .query_first(format!("SELECT COUNT(*) FROM `{src}`.chd WHERE id = 8"))
+        .await
+        .unwrap();
+    assert_eq!(gone, Some(0));
+    // No echo: forward replay skips what reverse sync wrote, and reverse skips forward's.
+    let out = p.expect(&["incr", "--once", "--json"], 0);
+    let j: serde_json::Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(
+        j["summary"]["transactions"], 0,
+        "forward sync echoed reverse writes: {j}"
+    );
+    let out = p.expect(&["reverse", "--once", "--json"], 0);
+    let j: serde_json::Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(j["summary"]["transactions"], 0, "reverse sync echoed: {j}");
+    p.expect(&["release", "--yes"], 0);
+    drop(d);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+}

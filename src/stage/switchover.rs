@@ -312,6 +312,18 @@ async fn run_step(ctx: &mut Ctx, name: &str, state: &mut SwitchoverState) -> Res
         }
         "record_target_position" => {
             let target = ctx.target().await?;
+            // The target must keep its change log from before the position is read (a
+            // PostgreSQL slot for the reverse replay).
+            let source = ctx.source().await?;
+            let tables: Vec<_> = super::scope::resolve(&project, source.as_ref())
+                .await?
+                .mappings
+                .into_iter()
+                .map(|m| m.target)
+                .collect();
+            target
+                .prepare_capture(&format!("{}:reverse", project.name), &tables)
+                .await?;
             let p = target.current_position().await?.ok_or_else(|| {
                 classified(
                     Kind::Environment,

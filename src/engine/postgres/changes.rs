@@ -52,7 +52,26 @@ pub async fn ensure(c: &Client, ep: &Endpoint, project: &str, tables: &[TableId]
     ))
     .await
     .map_err(|e| classify(e, ep))?;
-    let list: Vec<String> = tables.iter().chain([&heartbeat]).map(sql::table).collect();
+    // omsctl's checkpoint tables are published too: a transaction that writes one was
+    // applied by omsctl, and a replay in the other direction must not echo it.
+    let markers = [
+        TableId::new(&ep.meta_database, "incr_position"),
+        TableId::new(&ep.meta_database, "incr_workers"),
+    ];
+    c.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (project varchar(128) PRIMARY KEY, position text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+         CREATE TABLE IF NOT EXISTS {} (project varchar(128) NOT NULL, worker integer NOT NULL, position text NOT NULL, PRIMARY KEY (project, worker))",
+        sql::table(&markers[0]),
+        sql::table(&markers[1])
+    ))
+    .await
+    .map_err(|e| classify(e, ep))?;
+    let list: Vec<String> = tables
+        .iter()
+        .chain([&heartbeat])
+        .chain(&markers)
+        .map(sql::table)
+        .collect();
     let exists = c
         .query_opt("SELECT 1 FROM pg_publication WHERE pubname = $1", &[&name])
         .await
@@ -170,6 +189,8 @@ struct Txn {
     changes: Vec<RowChange>,
     ts: u32,
     heartbeat: Option<u64>,
+    /// The transaction wrote omsctl's checkpoint: omsctl applied it.
+    marked: bool,
 }
 
 pub struct PgChanges {
@@ -179,6 +200,7 @@ pub struct PgChanges {
     rules: Vec<ObjectRule>,
     project: String,
     heartbeat: TableId,
+    markers: [TableId; 2],
     non_blocking: bool,
     relations: RelationCache,
     /// Transactions ending at or before this were applied (or yielded) already.
@@ -230,6 +252,10 @@ impl PgChanges {
             rules: opts.rules.clone(),
             project: opts.project.clone(),
             heartbeat: opts.heartbeat_table.clone(),
+            markers: [
+                opts.marker_table.clone(),
+                TableId::new(&opts.marker_table.database, "incr_workers"),
+            ],
             non_blocking: opts.non_blocking,
             relations: RelationCache::default(),
             done: lsn,
@@ -270,6 +296,13 @@ impl PgChanges {
             ));
         };
         let id = TableId::new(&rel.namespace, &rel.name);
+        if self.markers.contains(&id) {
+            return Ok(Some(RowChange {
+                table: id,
+                columns: Arc::new(Vec::new()),
+                op: RowOp::Insert { after: Vec::new() },
+            }));
+        }
         if id != self.heartbeat && !self.rules.iter().any(|r| r.select(&id.database, &id.name).is_some()) {
             return Ok(None);
         }
@@ -319,6 +352,7 @@ impl PgChanges {
                     changes: Vec::new(),
                     ts: (pgoutput::pg_time_to_unix_ms(commit_time_us) / 1000).max(0) as u32,
                     heartbeat: None,
+                    marked: false,
                 });
             }
             Message::Insert { relation, new } => self.push(relation, RowChangeCells::Insert(&new))?,
@@ -356,7 +390,7 @@ impl PgChanges {
                             changes: t.changes,
                             end,
                             ts: t.ts,
-                            marked: false,
+                            marked: t.marked,
                         });
                     }
                 }
@@ -373,6 +407,10 @@ impl PgChanges {
         let Some(t) = self.txn.as_mut() else {
             return Err(anyhow!("a row change arrived outside a transaction"));
         };
+        if self.markers.contains(&ch.table) {
+            t.marked = true;
+            return Ok(());
+        }
         if ch.table == self.heartbeat {
             if let RowOp::Insert { after } | RowOp::Update { after, .. } = &ch.op
                 && after.first() == Some(&Value::Bytes(self.project.as_bytes().to_vec()))

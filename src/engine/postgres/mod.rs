@@ -14,7 +14,6 @@ pub mod types;
 
 use crate::config::{Endpoint, EngineKind, ObjectRule};
 use crate::engine::*;
-use crate::error::{Kind, classified};
 use crate::model::catalog::{Catalog, TableId};
 use crate::model::position::Position;
 use crate::model::value::{Row, Value};
@@ -29,14 +28,6 @@ pub struct PgEngine {
 
 /// SQLSTATEs that mean "the object is already there".
 const ALREADY_EXISTS: [&str; 4] = ["42P07", "42710", "42P06", "42P16"];
-
-fn not_yet(what: &str) -> anyhow::Error {
-    classified(
-        Kind::Usage,
-        format!("{what} is not supported for PostgreSQL yet"),
-        "this release migrates PostgreSQL with schema, full and verify; remove \"incr\" from project.types",
-    )
-}
 
 impl PgEngine {
     pub fn new(ep: &Endpoint) -> Result<Self> {
@@ -203,6 +194,20 @@ impl PgEngine {
             }
         }
         items
+    }
+
+    /// The identity or serial column of a table and its sequence.
+    async fn identity(&self, c: &Client, t: &TableId) -> Result<Option<(String, String)>> {
+        let r = c
+            .query_opt(
+                "SELECT a.attname::text, pg_get_serial_sequence($1 || '.' || $2, a.attname) FROM pg_attribute a \
+                 WHERE a.attrelid = ($1 || '.' || $2)::regclass AND a.attnum > 0 AND NOT a.attisdropped \
+                   AND pg_get_serial_sequence($1 || '.' || $2, a.attname) IS NOT NULL LIMIT 1",
+                &[&sql::ident(&t.database), &sql::ident(&t.name)],
+            )
+            .await
+            .map_err(|e| self.classify(e))?;
+        Ok(r.map(|r| (r.get(0), r.get(1))))
     }
 
     async fn key_natives(&self, c: &Client, spec: &TableSpec) -> Result<Vec<String>> {
@@ -585,25 +590,99 @@ impl Engine for PgEngine {
         }))
     }
 
-    async fn set_read_only(&self, _on: bool) -> Result<()> {
-        Err(not_yet("switchover"))
+    async fn set_read_only(&self, on: bool) -> Result<()> {
+        let c = self.client().await?;
+        let db = sql::ident(self.database());
+        c.batch_execute(&format!(
+            "ALTER DATABASE {db} SET default_transaction_read_only = {}",
+            if on { "on" } else { "off" }
+        ))
+        .await
+        .map_err(|e| self.classify(e))?;
+        if on {
+            // The setting applies to new sessions: end the applications' open ones.
+            c.batch_execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'omsctl' AND backend_type = 'client backend'",
+            )
+            .await
+            .map_err(|e| self.classify(e))?;
+        }
+        Ok(())
     }
 
-    async fn auto_increments(&self, _tables: &[TableId]) -> Result<BTreeMap<TableId, u64>> {
-        Ok(BTreeMap::new())
+    async fn auto_increments(&self, tables: &[TableId]) -> Result<BTreeMap<TableId, u64>> {
+        let c = self.client().await?;
+        let mut out = BTreeMap::new();
+        for t in tables {
+            let Some((col, seq)) = self.identity(&c, t).await? else {
+                continue;
+            };
+            let r = c
+                .query_one(
+                    &format!(
+                        "SELECT (GREATEST(COALESCE(pg_sequence_last_value({}::regclass), 0), COALESCE((SELECT max({}) FROM {}), 0)) + 1)::int8",
+                        sql::string(&seq),
+                        sql::ident(&col),
+                        sql::table(t)
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(|e| self.classify(e))?;
+            out.insert(t.clone(), r.get::<_, i64>(0).max(1) as u64);
+        }
+        Ok(out)
     }
 
-    async fn bump_auto_increment(&self, _table: &TableId, _next: u64) -> Result<()> {
-        Err(not_yet("switchover"))
+    async fn bump_auto_increment(&self, table: &TableId, next: u64) -> Result<()> {
+        let c = self.client().await?;
+        let Some((_, seq)) = self.identity(&c, table).await? else {
+            return Ok(());
+        };
+        c.batch_execute(&format!(
+            "SELECT setval({s}::regclass, GREATEST({next}, COALESCE(pg_sequence_last_value({s}::regclass), 0) + 1), false)",
+            s = sql::string(&seq)
+        ))
+        .await
+        .map_err(|e| self.classify(e))
     }
 
     fn replicate_ddl(
         &self,
-        _database: &str,
-        _statement: &str,
+        database: &str,
+        statement: &str,
         _target_of: &(dyn Fn(&TableId) -> Option<TableId> + Sync),
-        _in_scope_db: &(dyn Fn(&str) -> bool + Sync),
+        in_scope_db: &(dyn Fn(&str) -> bool + Sync),
     ) -> DdlAction {
+        let words: Vec<String> = statement
+            .split_whitespace()
+            .take(2)
+            .map(|w| w.to_ascii_uppercase())
+            .collect();
+        let first = words.first().map(String::as_str).unwrap_or_default();
+        // Maintenance and account statements change no table definition.
+        let admin = matches!(
+            first,
+            "ANALYZE"
+                | "OPTIMIZE"
+                | "CHECK"
+                | "REPAIR"
+                | "FLUSH"
+                | "GRANT"
+                | "REVOKE"
+                | "SET"
+                | "RESET"
+                | "PURGE"
+                | "KILL"
+        ) || (matches!(first, "CREATE" | "DROP" | "ALTER" | "RENAME")
+            && matches!(
+                words.get(1).map(String::as_str),
+                Some("USER" | "ROLE" | "SERVER" | "EVENT")
+            ));
+        if admin || (!in_scope_db(database) && !statement.contains('.')) {
+            return DdlAction::Ignore;
+        }
         DdlAction::Unsupported {
             reason: "DDL replication into PostgreSQL is not supported yet".into(),
         }
