@@ -594,3 +594,49 @@ async fn mariadb_to_postgres_switches_over_and_reverse_sync_flows_back_without_e
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mariadb_type_torture_table_moves_to_postgres_and_verifies_equal() {
+    let (src, dst, name) = (unique("tpg_src"), unique("tpg_dst"), unique("types2pg"));
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "DROP DATABASE IF EXISTS `{src}`;\nCREATE DATABASE `{src}`;\nUSE `{src}`;\n{}",
+            crate::copy::TYPES_DDL
+        ),
+    )
+    .await;
+    drop_pg(&dst).await;
+    let p = Project::new(&toml(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("postgres", pg_port()),
+        &format!("{src}.*"),
+        &dst,
+    ));
+    p.expect(&["schema"], 0);
+    // Row 2 holds zero dates, which PostgreSQL cannot store: a clear error, nothing half-copied.
+    let out = p.expect(&["full"], 3);
+    assert!(stderr(&out).contains("zero date"), "{}", stderr(&out));
+    c.query_drop(format!("DELETE FROM `{src}`.types WHERE id = 2"))
+        .await
+        .unwrap();
+    p.expect(&["full"], 0);
+    p.expect(&["verify"], 0);
+    let d = pg(&dst).await;
+    let r = d
+        .query_one(
+            "SELECT biu::text, b64::text, tm::text, j::text FROM public.types WHERE id = 3",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.get::<_, String>(0), "0");
+    assert_eq!(r.get::<_, String>(1), "9223372036854775809");
+    assert_eq!(r.get::<_, String>(2), "838:59:59");
+    assert!(r.get::<_, String>(3).contains("\"t\": true"));
+    drop(d);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+}

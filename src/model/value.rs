@@ -48,6 +48,14 @@ impl Value {
                     Err(_) => push_len_prefixed(out, b),
                 }
             }
+            // BIT compares by its numeric value: bytes from MySQL, a number from engines that
+            // store it as an integer.
+            Value::Bytes(b) if kind == ValueKind::Bit && b.len() <= 8 => {
+                let n = b.iter().fold(0u64, |n, &x| (n << 8) | x as u64);
+                out.push(2);
+                out.extend_from_slice(n.to_string().as_bytes());
+                out.push(0);
+            }
             Value::Bytes(b) => {
                 out.push(1);
                 push_len_prefixed(out, b);
@@ -197,6 +205,21 @@ pub mod hex_bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bit_values_compare_by_number_whatever_the_engine_stores() {
+        let enc = |v: &Value| {
+            let mut o = Vec::new();
+            v.encode_canonical(ValueKind::Bit, &mut o);
+            o
+        };
+        assert_eq!(enc(&Value::Bytes(vec![0, 255])), enc(&Value::Int(255)));
+        assert_eq!(
+            enc(&Value::Bytes(vec![0x80, 0, 0, 0, 0, 0, 0, 1])),
+            enc(&Value::UInt(0x8000_0000_0000_0001))
+        );
+        assert_ne!(enc(&Value::Bytes(vec![1])), enc(&Value::Int(2)));
+    }
 
     #[test]
     fn json_compares_as_documents() {

@@ -281,6 +281,10 @@ pub fn from_mysql(c: &Column, enum_type: &str) -> (String, Note) {
         },
         "float" => ("real".into(), None),
         "double" | "real" | "double precision" => ("double precision".into(), None),
+        "bit" if m.first().is_some_and(|&n| n > 63) => (
+            "numeric(20,0)".into(),
+            info(format!("{} becomes numeric(20,0) (its numeric value)", c.column_type)),
+        ),
         "bit" => (
             "bigint".into(),
             info(format!("{} becomes bigint (its numeric value)", c.column_type)),
@@ -415,11 +419,16 @@ pub fn parse(text: Option<&str>, kind: ValueKind) -> Result<Value, String> {
             Ok(i) => Value::Int(i),
             Err(_) => Value::UInt(s.parse().map_err(|_| bad())?),
         },
+        // BIT stored as a number (MySQL BIT into PostgreSQL); bit strings stay text.
+        ValueKind::Bit if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => match s.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::UInt(s.parse().map_err(|_| bad())?),
+        },
         ValueKind::Float => Value::Float(parse_float(s).ok_or_else(bad)? as f32),
         ValueKind::Double => Value::Double(parse_float(s).ok_or_else(bad)?),
         ValueKind::Date | ValueKind::DateTime | ValueKind::Timestamp => parse_datetime(s).ok_or_else(bad)?,
         ValueKind::Time => parse_time(s).ok_or_else(bad)?,
-        ValueKind::Binary => {
+        ValueKind::Binary | ValueKind::Spatial => {
             let hex = s.strip_prefix("\\x").ok_or_else(bad)?;
             Value::Bytes(crate::model::value::hex_bytes::decode(hex).ok_or_else(bad)?)
         }
