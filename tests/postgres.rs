@@ -590,6 +590,15 @@ async fn mariadb_to_postgres_switches_over_and_reverse_sync_flows_back_without_e
     let j: serde_json::Value = serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
     assert_eq!(j["summary"]["transactions"], 0, "reverse sync echoed: {j}");
     p.expect(&["release", "--yes"], 0);
+    let left: i64 = d
+        .query_one(
+            "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE $1",
+            &[&format!("omsctl_{name}%")],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "release drops the reverse slot too");
     drop(d);
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;

@@ -223,12 +223,17 @@ fn report(ctx: &Ctx, id: StageId, result: &Result<StageOutcome>) -> Result<()> {
 /// `omsctl release`: the source stops keeping a change log for this project.
 async fn release(ctx: &mut Ctx) -> Result<()> {
     if !ctx.out.confirm(
-        "release: this drops the source's replication slot and publication for this project; incr cannot resume from its checkpoint afterwards. Continue?",
+        "release: this drops the replication slots and publications this project keeps (source, and target for reverse sync); incr and reverse cannot resume from their checkpoints afterwards. Continue?",
         ctx.yes,
     )? {
         return Err(classified(Kind::Negative, "release cancelled", ""));
     }
     ctx.source().await?.release_capture(&ctx.project.name).await?;
+    // The reverse direction's capture, made at switchover, lives on the target.
+    ctx.target()
+        .await?
+        .release_capture(&format!("{}:reverse", ctx.project.name))
+        .await?;
     ctx.out
         .json(&json!({"type": "result", "command": "release", "released": true}))?;
     ctx.out
@@ -292,6 +297,10 @@ async fn reset(ctx: &mut Ctx, id: StageId) -> Result<()> {
             let source = ctx.source().await?;
             source
                 .clear_incr_checkpoint(&format!("{}:reverse", ctx.project.name))
+                .await?;
+            ctx.target()
+                .await?
+                .release_capture(&format!("{}:reverse", ctx.project.name))
                 .await?;
             remove(d.reverse())?;
             remove(d.reverse_conflicts())?;

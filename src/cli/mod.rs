@@ -126,8 +126,8 @@ pub enum Command {
         #[arg(value_parser = parse_stage)]
         stage: StageId,
     },
-    /// Drop what the source keeps for this project's incremental sync (a PostgreSQL
-    /// replication slot and publication, which hold WAL); asks for confirmation.
+    /// Drop what the servers keep for this project's incremental and reverse sync (PostgreSQL
+    /// replication slots and publications, which hold WAL); asks for confirmation.
     Release,
     /// Print shell completions.
     Completions {

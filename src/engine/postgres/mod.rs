@@ -67,7 +67,7 @@ impl PgEngine {
     }
 
     /// What logical decoding needs on a source.
-    async fn capture_checks(&self, c: &Client, tables: &[TableId]) -> Vec<CheckItem> {
+    async fn capture_checks(&self, c: &Client, tables: &[TableId], estimated_rows: u64) -> Vec<CheckItem> {
         let mut items = Vec::new();
         let show = |name: &'static str| async move {
             c.query_one(&format!("SHOW {name}"), &[])
@@ -111,6 +111,50 @@ impl PgEngine {
             )
             .fix("raise max_replication_slots (restart), or drop an unused slot with pg_drop_replication_slot")
         });
+        // The slot must outlive the copy: WAL kept for slots is capped by
+        // max_slot_wal_keep_size; compare how long that lasts at the server's WAL rate with the
+        // copy time (at 100,000 rows/s, a conservative figure for this tool).
+        let keep_mb = c
+            .query_one(
+                "SELECT setting::bigint FROM pg_settings WHERE name = 'max_slot_wal_keep_size'",
+                &[],
+            )
+            .await
+            .map(|r| r.get::<_, i64>(0))
+            .unwrap_or(-1);
+        let copy_s = estimated_rows as f64 / 100_000.0;
+        if keep_mb >= 0 {
+            let rate = c
+                .query_one(
+                    "SELECT wal_bytes::float8 / GREATEST(extract(epoch FROM now() - stats_reset), 1) FROM pg_stat_wal",
+                    &[],
+                )
+                .await
+                .map(|r| r.get::<_, f64>(0))
+                .unwrap_or(0.0);
+            let lasts_s = if rate > 0.0 {
+                keep_mb as f64 * 1_048_576.0 / rate
+            } else {
+                f64::INFINITY
+            };
+            let detail = format!(
+                "max_slot_wal_keep_size = {keep_mb} MB lasts about {lasts_s:.0} s at the server's average WAL rate ({:.1} MB/s); the copy takes about {copy_s:.0} s",
+                rate / 1_048_576.0
+            );
+            items.push(if lasts_s >= 2.0 * copy_s {
+                CheckItem::new("source.slot_wal_keep", "WAL kept for the slot outlasts the copy", CheckStatus::Pass, detail)
+            } else {
+                CheckItem::new("source.slot_wal_keep", "WAL kept for the slot outlasts the copy", CheckStatus::Fail, detail)
+                    .fix("ALTER SYSTEM SET max_slot_wal_keep_size = -1 (or a size covering twice the copy time); SELECT pg_reload_conf()")
+            });
+        } else {
+            items.push(CheckItem::new(
+                "source.slot_wal_keep",
+                "WAL kept for the slot outlasts the copy",
+                CheckStatus::Pass,
+                "max_slot_wal_keep_size = -1: slots keep all the WAL they need (watch disk space)",
+            ));
+        }
         let orphans: Vec<String> = c
             .query(
                 "SELECT slot_name::text || ' (' || pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) || ' of WAL)' \
@@ -290,7 +334,7 @@ impl Engine for PgEngine {
             .fix("upgrade the server: omsctl uses identity columns and pg_export_snapshot")
         });
         if scope.wants_incr && scope.role == Role::Source {
-            items.extend(self.capture_checks(&c, scope.tables).await);
+            items.extend(self.capture_checks(&c, scope.tables, scope.estimated_rows).await);
         }
         match scope.role {
             Role::Source => {
