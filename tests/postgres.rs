@@ -649,3 +649,47 @@ async fn the_mariadb_type_torture_table_moves_to_postgres_and_verifies_equal() {
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nan_and_infinity_from_postgres_stop_a_copy_into_mariadb_with_the_row_named() {
+    let (src, dst, name) = (unique("nan_src"), unique("nan_dst"), unique("nan"));
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
+        .await
+        .unwrap();
+    let s = pg(&src).await;
+    s.batch_execute(
+        "CREATE TABLE m (id int PRIMARY KEY, n numeric(10,2), d double precision);
+         INSERT INTO m VALUES (1, 1.5, 2.5), (2, 'NaN', 0), (3, 0, 'Infinity');",
+    )
+    .await
+    .unwrap();
+    let p = Project::new(&toml(
+        &name,
+        ("postgres", pg_port()),
+        ("mariadb", second_port()),
+        &format!("{src}.public.*"),
+        &dst,
+    ));
+    p.expect(&["schema"], 0);
+    let out = p.expect(&["full"], 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("column n") && err.contains("\"2\"") && err.contains("NaN"),
+        "{err}"
+    );
+    let mut m = connect(second_port()).await;
+    let n: Option<i64> = m.query_first(format!("SELECT COUNT(*) FROM `{dst}`.m")).await.unwrap();
+    assert_eq!(n, Some(0), "nothing of the failed chunk is committed");
+    s.batch_execute("UPDATE m SET n = 0 WHERE id = 2; UPDATE m SET d = 0 WHERE id = 3")
+        .await
+        .unwrap();
+    p.expect(&["full"], 0);
+    p.expect(&["verify"], 0);
+    drop(s);
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

@@ -48,6 +48,30 @@ pub fn row(r: mysql_async::Row) -> Vec<Value> {
     r.unwrap().into_iter().map(from_mysql).collect()
 }
 
+/// Why a row cannot be stored by a MySQL-family server, if it cannot: NaN and ±Infinity
+/// (which PostgreSQL has) have no MySQL form, and LOAD DATA LOCAL would turn them into 0 with
+/// only a warning.
+pub fn unrepresentable(spec: &crate::engine::TableSpec, row: &[Value]) -> Option<String> {
+    use crate::model::catalog::ValueKind;
+    row.iter().zip(&spec.kinds).zip(&spec.columns).find_map(|((v, k), c)| {
+        let bad = match (v, k) {
+            (Value::Double(d), _) => !d.is_finite(),
+            (Value::Float(f), _) => !f.is_finite(),
+            (Value::Bytes(b), ValueKind::Decimal) => {
+                matches!(b.as_slice(), b"NaN" | b"Infinity" | b"-Infinity")
+            }
+            _ => false,
+        };
+        bad.then(|| {
+            format!(
+                "column {c} of the row with key {:?} holds {}, which MySQL cannot store",
+                spec.key_of(row).iter().map(Value::display).collect::<Vec<_>>(),
+                v.display()
+            )
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,7 @@ impl MysqlWriter {
         let ep = self.endpoint.clone();
         let conn = &mut self.conn;
         let load = async move { conn.query_drop(sql).await.map_err(|e| classify(e, &ep)) };
+        let mut bad: Option<String> = None;
         let feed = async {
             let mut saw_end = false;
             let mut buf = Vec::with_capacity(LOAD_CHUNK_BYTES + 4096);
@@ -87,6 +88,12 @@ impl MysqlWriter {
                 stats.bytes += batch.bytes as u64;
                 stats.rows += batch.rows.len() as u64;
                 for row in &batch.rows {
+                    if let Some(why) = super::values::unrepresentable(spec, row) {
+                        // Fail the statement: nothing of this chunk is loaded.
+                        let _ = btx.send(Err(std::io::Error::other(why.clone()))).await;
+                        bad = Some(why);
+                        return false;
+                    }
                     super::tsv::encode_row(row, &mut buf);
                     if buf.len() >= LOAD_CHUNK_BYTES {
                         let full = std::mem::replace(&mut buf, Vec::with_capacity(LOAD_CHUNK_BYTES + 4096));
@@ -108,6 +115,13 @@ impl MysqlWriter {
             saw_end
         };
         let (loaded, saw_end) = tokio::join!(load, feed);
+        if let Some(why) = bad {
+            return Err(crate::error::classified(
+                crate::error::Kind::Environment,
+                format!("{}: {why}", spec.id),
+                "change or delete the value on the source, or exclude the column ([tables.\"db.t\"] exclude_columns)",
+            ));
+        }
         loaded?;
         Ok(saw_end)
     }
@@ -134,6 +148,13 @@ impl Writer for MysqlWriter {
                     saw_end |= batch.end;
                     stats.bytes += batch.bytes as u64;
                     let mut rows = batch.rows;
+                    if let Some(why) = rows.iter().find_map(|r| super::values::unrepresentable(spec, r)) {
+                        return Err(crate::error::classified(
+                            crate::error::Kind::Environment,
+                            format!("{}: {why}", spec.id),
+                            "change or delete the value on the source, or exclude the column ([tables.\"db.t\"] exclude_columns)",
+                        ));
+                    }
                     if job.on_nonempty == NonEmptyTarget::Ignore && !spec.key.is_empty() {
                         let existing = self.existing(spec, &rows).await?;
                         if !existing.is_empty() {
