@@ -30,6 +30,9 @@ pub async fn native_types(c: &Client, id: &TableId, ep: &Endpoint) -> Result<Has
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// Rows per batch are capped by bytes too, so that LOB tables do not fill memory.
+const BATCH_BYTES: usize = 8 << 20;
+
 pub struct PgReader {
     pub client: Client,
     pub endpoint: Endpoint,
@@ -96,7 +99,9 @@ impl Reader for PgReader {
             let row = parse_row(spec, &r.map_err(|e| classify(e, &self.endpoint))?)?;
             batch.bytes += row.iter().map(Value::size).sum::<usize>();
             batch.rows.push(row);
-            if batch.rows.len() >= batch_rows && tx.send(std::mem::take(&mut batch)).await.is_err() {
+            if (batch.rows.len() >= batch_rows || batch.bytes >= BATCH_BYTES)
+                && tx.send(std::mem::take(&mut batch)).await.is_err()
+            {
                 return Ok(());
             }
         }
