@@ -118,7 +118,10 @@ async fn sakila_moves_from_mariadb_to_postgres_and_verify_finds_one_changed_byte
     )
     .await
     .unwrap();
-    p.expect(&["verify"], 1);
+    let out = p.expect(&["verify"], 1);
+    // The terminal shows where to look, not only counts.
+    let shown = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(shown.contains("corpus_sakila.film: different [\"42\"]"), "{shown}");
     let diff = std::fs::read_to_string(p.state_dir(&name).join("verify/diff.jsonl")).unwrap();
     assert!(diff.contains("corpus_sakila.film") && diff.contains("42"), "{diff}");
     assert_eq!(diff.lines().count(), 1, "{diff}");

@@ -218,6 +218,48 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
             ctx.dir.verify_diff().display(),
             ctx.dir.verify_repair().display()
         ))?;
+        // The first differing keys of each table, so that a terminal shows where to look.
+        for r in runs.iter().filter(|r| !r.result.equal) {
+            let key = |row: &Row| -> String {
+                if r.src.key.is_empty() {
+                    "a row without key".into()
+                } else {
+                    format!("{:?}", r.src.key_of(row).iter().map(Value::display).collect::<Vec<_>>())
+                }
+            };
+            let shown: Vec<String> = r
+                .diff
+                .missing
+                .values()
+                .chain(&r.diff.keyless_missing)
+                .map(|row| format!("missing {}", key(row)))
+                .chain(
+                    r.diff
+                        .extra
+                        .values()
+                        .chain(&r.diff.keyless_extra)
+                        .map(|row| format!("extra {}", key(row))),
+                )
+                .chain(
+                    r.diff
+                        .different
+                        .values()
+                        .map(|(row, _)| format!("different {}", key(row))),
+                )
+                .take(5)
+                .collect();
+            let total = r.result.missing + r.result.extra + r.result.different;
+            ctx.out.say(&format!(
+                "  {}: {}{}",
+                r.src.id,
+                shown.join(", "),
+                if total > shown.len() as u64 {
+                    format!(" … ({total} in all)")
+                } else {
+                    String::new()
+                }
+            ))?;
+        }
         Some(format!("{} table(s) differ ({rows} rows)", bad.len()))
     };
     Ok(StageOutcome {
@@ -462,7 +504,7 @@ fn row_json(spec: &TableSpec, row: &[Value]) -> serde_json::Value {
 fn write_reports(ctx: &Ctx, target: &dyn Engine, runs: &[TableRun], max_rows: usize) -> Result<()> {
     let mut diff = Vec::new();
     let mut sql = String::from(
-        "-- omsctl repair SQL: makes the target equal to the source (source is the truth).\n-- Review, then apply with `omsctl verify --repair` (or run it yourself).\nSET foreign_key_checks = 0;\n",
+        "-- omsctl repair SQL: makes the target equal to the source (source is the truth).\n-- Review, then apply with `omsctl verify --repair` (or run it yourself, with foreign key checks off).\n",
     );
     for r in runs {
         if r.result.equal {
