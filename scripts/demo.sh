@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end on local servers: the Sakila sample database (../shared/corpus)
-# migrated from MariaDB (3306) into OceanBase (seekdb, 2881) and into a second MariaDB (3307)
-# with `omsctl run` (precheck, schema, full, verify), then `omsctl status`.
+# migrated from MariaDB (3306) into OceanBase (seekdb, 2881), into a second MariaDB (3307) and
+# into PostgreSQL (5432) with `omsctl run` (precheck, schema, full, verify), then `omsctl status`.
 # Repeatable: it drops the demo's target databases and state first.
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,7 +21,11 @@ fi
 mkdir -p "$WORK"
 migrate() { # name engine port target_db
   local name=$1 engine=$2 port=$3 db=$4
-  mariadb -uroot -h127.0.0.1 -P"$port" -e "DROP DATABASE IF EXISTS \`$db\`; DROP DATABASE IF EXISTS omsctl_demo"
+  if [[ $engine == postgres ]]; then
+    psql -h 127.0.0.1 -p "$port" -U root -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+  else
+    mariadb -uroot -h127.0.0.1 -P"$port" -e "DROP DATABASE IF EXISTS \`$db\`; DROP DATABASE IF EXISTS omsctl_demo"
+  fi
   rm -rf "$WORK/.omsctl/$name"
   cat >"$WORK/$name.toml" <<TOML
 [project]
@@ -54,4 +58,5 @@ TOML
 }
 migrate sakila-to-oceanbase oceanbase 2881 sakila_ob
 migrate sakila-to-mariadb mariadb 3307 sakila_copy
+migrate sakila-to-postgres postgres 5432 sakila_pg
 echo "demo done: project files and state under $WORK" >&2
