@@ -5,16 +5,6 @@ use crate::copy::{create_source, drop_dbs};
 use crate::support::*;
 use std::time::{Duration, Instant};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_at_random_moments_of_full_then_rerun_gives_an_exact_copy() {
     let src = unique("crash_src");

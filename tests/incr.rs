@@ -31,16 +31,6 @@ async fn create(db: &str, rows: u32) {
     .await;
 }
 
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// Inserts, updates (some changing the primary key), deletes and multi-statement transactions
 /// on keyed and keyless tables until `stop` is set. Returns the number of transactions.
 async fn workload(db: String, seed: u64, stop: Arc<AtomicBool>, max_txns: u64) -> u64 {

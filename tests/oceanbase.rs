@@ -82,32 +82,15 @@ async fn mariadb_to_oceanbase_copies_every_type_and_shape_and_verifies_equal() {
 
 /// Loads the Sakila corpus into MariaDB (corpus_sakila) when it is not there yet.
 pub fn ensure_sakila() {
-    let loaded = std::process::Command::new("mariadb")
-        .args([
-            "-uroot",
-            "-h127.0.0.1",
-            "-N",
-            "-e",
-            "SELECT COUNT(*) FROM corpus_sakila.rental",
-        ])
-        .output()
-        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "16044")
-        .unwrap_or(false);
-    if loaded {
-        return;
-    }
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/load.sh");
-    let st = std::process::Command::new("bash")
-        .arg(&corpus)
-        .env("ONLY", "sakila")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run corpus loader");
-    assert!(
-        st.success(),
-        "loading the Sakila corpus with {} failed",
-        corpus.display()
-    );
+    let probe = [
+        "mariadb",
+        "-uroot",
+        "-h127.0.0.1",
+        "-N",
+        "-e",
+        "SELECT COUNT(*) FROM corpus_sakila.rental",
+    ];
+    ensure_corpus("sakila", &probe);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -38,36 +38,28 @@ async fn drop_pg(db: &str) {
 
 /// Loads the Pagila corpus into PostgreSQL (corpus_pagila) when it is not there yet.
 fn ensure_pagila() {
-    let loaded = std::process::Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "root",
-            "-d",
-            "corpus_pagila",
-            "-Atc",
-            "SELECT count(*) FROM rental",
-        ])
-        .output()
-        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "16044")
-        .unwrap_or(false);
-    if loaded {
-        return;
-    }
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/load.sh");
-    let st = std::process::Command::new("bash")
-        .arg(&corpus)
-        .env("ONLY", "pagila")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run corpus loader");
-    assert!(st.success(), "loading Pagila with {} failed", corpus.display());
+    let probe = [
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-U",
+        "root",
+        "-d",
+        "corpus_pagila",
+        "-Atc",
+        "SELECT count(*) FROM rental",
+    ];
+    ensure_corpus("pagila", &probe);
 }
 
 fn toml(name: &str, src: (&str, u16), dst: (&str, u16), include: &str, target_db: &str) -> String {
+    toml_types(name, src, dst, include, target_db, "\"schema\", \"full\", \"verify\"")
+}
+
+/// A project of the given `project.types` (their TOML list items).
+fn toml_types(name: &str, src: (&str, u16), dst: (&str, u16), include: &str, target_db: &str, types: &str) -> String {
     project_toml(name, src, dst, include, target_db, "")
-        .replace("[project]\n", "[project]\ntypes = [\"schema\", \"full\", \"verify\"]\n")
+        .replace("[project]\n", &format!("[project]\ntypes = [{types}]\n"))
 }
 
 const PAGILA_TABLES: [(&str, i64); 6] = [
@@ -317,12 +309,10 @@ async fn sigkill_during_full_into_postgres_then_rerun_gives_an_exact_copy() {
 /// multi-statement transactions on a keyed table and a REPLICA IDENTITY FULL keyless table.
 async fn pg_workload(db: String, seed: u64, txns: u64) {
     let c = pg(&db).await;
-    let mut x = seed | 1;
+    let mut rng = Rng(seed | 1);
     let mut next = 1_000_000 + seed * 100_000;
     for n in 0..txns {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = rng.next();
         let id = 1 + x % 3000;
         let sql = match x % 7 {
             0 => {
@@ -385,19 +375,14 @@ async fn incr_from_postgres_survives_sigkill_and_keeps_toasted_values() {
     let (src, dst, name) = (unique("pgi_src"), unique("pgi_dst"), unique("pgincr"));
     pg_source(&src).await;
     drop_pg(&dst).await;
-    let p = Project::new(
-        &toml(
-            &name,
-            ("postgres", pg_port()),
-            ("postgres", pg_port()),
-            &format!("{src}.public.*"),
-            &dst,
-        )
-        .replace(
-            "types = [\"schema\", \"full\", \"verify\"]",
-            "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
-        ),
-    );
+    let p = Project::new(&toml_types(
+        &name,
+        ("postgres", pg_port()),
+        ("postgres", pg_port()),
+        &format!("{src}.public.*"),
+        &dst,
+        "\"schema\", \"full\", \"incr\", \"verify\"",
+    ));
     p.expect(&["precheck"], 0);
     p.expect(&["schema"], 0);
     // Writes while full copies: the slot exists before the snapshot, so none is missed.
@@ -439,19 +424,14 @@ async fn incr_runs_between_postgres_and_mariadb_both_ways() {
     let (src, dst, name) = (unique("pgm_src"), unique("pgm_dst"), unique("pg2myi"));
     pg_source(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
-    let p = Project::new(
-        &toml(
-            &name,
-            ("postgres", pg_port()),
-            ("mariadb", second_port()),
-            &format!("{src}.public.*"),
-            &dst,
-        )
-        .replace(
-            "types = [\"schema\", \"full\", \"verify\"]",
-            "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
-        ),
-    );
+    let p = Project::new(&toml_types(
+        &name,
+        ("postgres", pg_port()),
+        ("mariadb", second_port()),
+        &format!("{src}.public.*"),
+        &dst,
+        "\"schema\", \"full\", \"incr\", \"verify\"",
+    ));
     p.expect(&["run"], 0);
     pg_workload(src.clone(), 5, 800).await;
     p.expect(&["incr", "--once"], 0);
@@ -480,19 +460,14 @@ async fn incr_runs_between_postgres_and_mariadb_both_ways() {
     )
     .await;
     drop_pg(&dst).await;
-    let p = Project::new(
-        &toml(
-            &name,
-            ("mariadb", mariadb_port()),
-            ("postgres", pg_port()),
-            &format!("{src}.*"),
-            &dst,
-        )
-        .replace(
-            "types = [\"schema\", \"full\", \"verify\"]",
-            "types = [\"schema\", \"full\", \"incr\", \"verify\"]",
-        ),
-    );
+    let p = Project::new(&toml_types(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("postgres", pg_port()),
+        &format!("{src}.*"),
+        &dst,
+        "\"schema\", \"full\", \"incr\", \"verify\"",
+    ));
     p.expect(&["run"], 0);
     exec(
         &mut c,
@@ -525,19 +500,14 @@ async fn mariadb_to_postgres_switches_over_and_reverse_sync_flows_back_without_e
     )
     .await;
     drop_pg(&dst).await;
-    let p = Project::new(
-        &toml(
-            &name,
-            ("mariadb", mariadb_port()),
-            ("postgres", pg_port()),
-            &format!("{src}.*"),
-            &dst,
-        )
-        .replace(
-            "types = [\"schema\", \"full\", \"verify\"]",
-            "types = [\"schema\", \"full\", \"incr\", \"verify\", \"reverse\"]",
-        ),
-    );
+    let p = Project::new(&toml_types(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("postgres", pg_port()),
+        &format!("{src}.*"),
+        &dst,
+        "\"schema\", \"full\", \"incr\", \"verify\", \"reverse\"",
+    ));
     p.expect(&["run"], 0);
     exec(
         &mut c,

@@ -16,7 +16,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 /// Appends the conflict tokens of `change` (hashes; a collision only costs parallelism).
-pub fn tokens(change: &TargetChange, out: &mut Vec<u64>) {
+/// `buf` is scratch space, reused across calls.
+fn tokens(change: &TargetChange, out: &mut Vec<u64>, buf: &mut Vec<u8>) {
     let spec = &change.spec;
     let table = {
         let mut h = DefaultHasher::new();
@@ -34,7 +35,6 @@ pub fn tokens(change: &TargetChange, out: &mut Vec<u64>) {
         RowOp::Delete { before } => [Some(before), None],
     };
     let keys = std::iter::once(&spec.key).chain(spec.unique.iter());
-    let mut buf = Vec::new();
     for (k, cols) in keys.enumerate() {
         let coarse = cols.is_empty() || cols.iter().any(|&i| spec.compare[i] == KeyCompare::Coarse);
         if coarse {
@@ -53,84 +53,54 @@ pub fn tokens(change: &TargetChange, out: &mut Vec<u64>) {
                 match &row[i] {
                     Value::Bytes(b) if spec.compare[i] == KeyCompare::PadSpace => {
                         let end = b.iter().rposition(|&c| c != b' ').map_or(0, |p| p + 1);
-                        Value::Bytes(b[..end].to_vec()).encode_canonical(spec.kinds[i], &mut buf);
+                        Value::Bytes(b[..end].to_vec()).encode_canonical(spec.kinds[i], buf);
                     }
-                    v => v.encode_canonical(spec.kinds[i], &mut buf),
+                    v => v.encode_canonical(spec.kinds[i], buf),
                 }
             }
             let mut h = DefaultHasher::new();
-            (table, k, &buf).hash(&mut h);
+            (table, k, &buf[..]).hash(&mut h);
             out.push(h.finish());
         }
     }
 }
 
-/// Splits `changes` into at most `n` groups so that conflicting changes share a group; each
-/// group lists positions in source order. Groups are balanced by size; empty ones are dropped.
-pub fn partition(changes: &[TargetChange], n: usize) -> Vec<Vec<usize>> {
-    let mut parent: Vec<usize> = (0..changes.len()).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
     }
-    let mut owner: HashMap<u64, usize> = HashMap::with_capacity(changes.len() * 2);
-    let mut toks = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
-        toks.clear();
-        tokens(c, &mut toks);
-        for t in &toks {
-            match owner.get(t) {
-                Some(&j) => {
-                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                    if a != b {
-                        parent[a.max(b)] = a.min(b);
-                    }
-                }
-                None => {
-                    owner.insert(*t, i);
-                }
-            }
-        }
-    }
-    let mut components: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..changes.len() {
-        let r = find(&mut parent, i);
-        components.entry(r).or_default().push(i);
-    }
-    // Largest first onto the least loaded group (ties broken by first position, so the
-    // result does not depend on hash map order).
-    let mut comps: Vec<Vec<usize>> = components.into_values().collect();
-    comps.sort_by_key(|c| (std::cmp::Reverse(c.len()), c[0]));
-    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); n.max(1)];
-    for c in comps {
-        if let Some(g) = groups.iter_mut().min_by_key(|g| g.len()) {
-            g.extend(c);
-        }
-    }
-    groups.retain(|g| !g.is_empty());
-    for g in &mut groups {
-        g.sort_unstable();
-    }
-    groups
+    i
 }
 
-/// A replay order for `changes` (positions): conflicting changes keep their order; apart from
-/// that, changes to one table of one kind are put next to each other so that they can go to
-/// the server as one multi-row statement. Each change goes to the first layer after the last
-/// change it conflicts with; layers are applied in turn, sorted by table and kind within.
-pub fn reorder(changes: &[TargetChange]) -> Vec<usize> {
-    let mut last: HashMap<u64, u32> = HashMap::with_capacity(changes.len() * 2);
+/// How to replay `changes` over at most `workers` connections: groups of positions, each in
+/// replay order. Conflicting changes share a group and keep their order; apart from that,
+/// changes of one table and kind are put next to each other so that they go to the server as
+/// one multi-row statement. Each change goes to the first layer after the last change it
+/// conflicts with, and layers are applied in turn, sorted by table and kind within. Groups are
+/// balanced by size; empty ones are dropped. Tokens are computed once per change.
+pub fn plan(changes: &[TargetChange], workers: usize) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..changes.len()).collect();
+    // Per token: the last change that had it, and that change's layer.
+    let mut last: HashMap<u64, (usize, u32)> = HashMap::with_capacity(changes.len() * 2);
     let mut toks = Vec::new();
+    let mut buf = Vec::new();
     let mut layered: Vec<(u32, usize, u8, usize)> = Vec::with_capacity(changes.len());
     for (i, c) in changes.iter().enumerate() {
         toks.clear();
-        tokens(c, &mut toks);
-        let layer = toks.iter().filter_map(|t| last.get(t)).max().map_or(0, |l| l + 1);
+        tokens(c, &mut toks, &mut buf);
+        let mut layer = 0;
         for t in &toks {
-            last.insert(*t, layer);
+            if let Some(&(j, l)) = last.get(t) {
+                layer = layer.max(l + 1);
+                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        for t in &toks {
+            last.insert(*t, (i, layer));
         }
         let kind = match c.op {
             RowOp::Insert { .. } => 0,
@@ -142,7 +112,35 @@ pub fn reorder(changes: &[TargetChange]) -> Vec<usize> {
         layered.push((layer, table, kind, i));
     }
     layered.sort_unstable();
-    layered.into_iter().map(|(_, _, _, i)| i).collect()
+    if workers <= 1 {
+        return vec![layered.into_iter().map(|(_, _, _, i)| i).collect()];
+    }
+    let mut components: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..changes.len() {
+        let r = find(&mut parent, i);
+        components.entry(r).or_default().push(i);
+    }
+    // Largest first onto the least loaded group (ties broken by first position, so the
+    // result does not depend on hash map order).
+    let mut comps: Vec<Vec<usize>> = components.into_values().collect();
+    comps.sort_by_key(|c| (std::cmp::Reverse(c.len()), c[0]));
+    let mut group_of = vec![0usize; changes.len()];
+    let mut sizes = vec![0usize; workers];
+    for c in comps {
+        if let Some((g, _)) = sizes.iter().enumerate().min_by_key(|(_, n)| **n) {
+            sizes[g] += c.len();
+            for i in c {
+                group_of[i] = g;
+            }
+        }
+    }
+    // The whole batch's replay order, restricted to each group, is that group's order.
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); workers];
+    for (_, _, _, i) in layered {
+        groups[group_of[i]].push(i);
+    }
+    groups.retain(|g| !g.is_empty());
+    groups
 }
 
 #[cfg(test)]
@@ -211,12 +209,12 @@ mod tests {
             del(&t, 4, "d"),
             ins(&t, 2, "e"),
         ];
-        let order = reorder(&ch);
+        let order = plan(&ch, 1).remove(0);
         assert_keeps(&order, 0, 3);
         assert_keeps(&order, 1, 5);
         // Layer 0 holds inserts 1 and 3 together and deletes 2 and 4 together.
         assert_eq!(&order[..4], &[0, 2, 1, 4]);
-        let groups = partition(&ch, 4);
+        let groups = plan(&ch, 4);
         let of = |i: usize| groups.iter().position(|g| g.contains(&i)).unwrap();
         assert_eq!(of(0), of(3));
         assert_eq!(of(1), of(5));
@@ -228,9 +226,9 @@ mod tests {
     fn a_key_change_links_old_and_new_key() {
         let t = spec("t", vec![0], vec![], vec![Exact, Coarse, Coarse]);
         let ch = vec![ins(&t, 9, "a"), upd(&t, 1, 9), ins(&t, 1, "b")];
-        let groups = partition(&ch, 3);
+        let groups = plan(&ch, 3);
         assert_eq!(groups, vec![vec![0, 1, 2]]);
-        assert_eq!(reorder(&ch), vec![0, 1, 2]);
+        assert_eq!(plan(&ch, 1)[0], vec![0, 1, 2]);
     }
 
     #[test]
@@ -238,9 +236,9 @@ mod tests {
         // Row 1 gives up u='x' and row 2 takes it: the delete must come first.
         let t = spec("t", vec![0], vec![vec![1]], vec![Exact, PadSpace, Coarse]);
         let ch = vec![del(&t, 1, "x"), ins(&t, 2, "x "), ins(&t, 3, "y")];
-        let order = reorder(&ch);
+        let order = plan(&ch, 1).remove(0);
         assert_keeps(&order, 0, 1);
-        let groups = partition(&ch, 3);
+        let groups = plan(&ch, 3);
         assert_eq!(groups.len(), 2);
     }
 
@@ -248,25 +246,25 @@ mod tests {
     fn loose_keys_and_keyless_tables_serialize_the_table() {
         let ci = spec("ci", vec![1], vec![], vec![Exact, Coarse, Coarse]);
         let ch = vec![ins(&ci, 1, "A"), del(&ci, 2, "a")];
-        assert_eq!(partition(&ch, 2).len(), 1);
-        assert_eq!(reorder(&ch), vec![0, 1]);
+        assert_eq!(plan(&ch, 2).len(), 1);
+        assert_eq!(plan(&ch, 1)[0], vec![0, 1]);
         let nokey = spec("n", vec![], vec![], vec![Exact, Coarse, Coarse]);
         let ch = vec![ins(&nokey, 1, "a"), del(&nokey, 2, "b"), ins(&nokey, 3, "c")];
-        assert_eq!(partition(&ch, 3).len(), 1);
-        assert_eq!(reorder(&ch), vec![0, 1, 2]);
+        assert_eq!(plan(&ch, 3).len(), 1);
+        assert_eq!(plan(&ch, 1)[0], vec![0, 1, 2]);
     }
 
     #[test]
     fn an_unknown_unique_key_serializes_the_table() {
         let t = spec("t", vec![0], vec![vec![]], vec![Exact, Coarse, Coarse]);
         let ch = vec![ins(&t, 1, "a"), ins(&t, 2, "b")];
-        assert_eq!(partition(&ch, 2).len(), 1);
+        assert_eq!(plan(&ch, 2).len(), 1);
     }
 
     #[test]
     fn null_unique_values_do_not_link_rows() {
         let t = spec("t", vec![0], vec![vec![2]], vec![Exact, Coarse, Exact]);
         let ch = vec![ins(&t, 1, "a"), ins(&t, 2, "b")];
-        assert_eq!(partition(&ch, 2).len(), 2);
+        assert_eq!(plan(&ch, 2).len(), 2);
     }
 }

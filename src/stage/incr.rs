@@ -719,20 +719,17 @@ async fn flush(
         && workers > 1
         && changes.len() >= PARALLEL_MIN_CHANGES
         && changes.iter().all(|c| !c.spec.key.is_empty());
-    let groups = if parallel {
-        causality::partition(&changes, workers)
-    } else {
-        Vec::new()
-    };
-    let stats = if groups.len() > 1 {
-        apply_parallel(side, appliers, changes, groups, &end, safe).await
-    } else {
-        let changes = if side.reverse {
-            changes
-        } else {
-            in_replay_order(changes)
-        };
+    let stats = if side.reverse {
         apply_with_retry(side, &mut appliers[0], &changes, &end, safe, None).await
+    } else {
+        let groups = causality::plan(&changes, if parallel { workers } else { 1 });
+        let mut shares = take_groups(changes, &groups);
+        if shares.len() > 1 {
+            apply_parallel(side, appliers, shares, &end, safe).await
+        } else {
+            let share = shares.pop().unwrap_or_default();
+            apply_with_retry(side, &mut appliers[0], &share, &end, safe, None).await
+        }
     }
     .with_context(|| format!("applying changes up to {end}"))?;
     for c in &stats.conflicts {
@@ -779,12 +776,14 @@ async fn flush(
     Ok(())
 }
 
-/// `changes` in the order [`causality::reorder`] gives: same-table, same-kind runs together.
-fn in_replay_order(changes: Vec<TargetChange>) -> Vec<TargetChange> {
-    let order = causality::reorder(&changes);
+/// Moves `changes` into the groups [`causality::plan`] made, in their order.
+fn take_groups(changes: Vec<TargetChange>, groups: &[Vec<usize>]) -> Vec<Vec<TargetChange>> {
     let mut slots: Vec<Option<TargetChange>> = changes.into_iter().map(Some).collect();
-    // `order` is a permutation: every slot is taken exactly once.
-    order.iter().filter_map(|&i| slots[i].take()).collect()
+    // The groups partition the positions: every slot is taken exactly once.
+    groups
+        .iter()
+        .map(|g| g.iter().filter_map(|&i| slots[i].take()).collect())
+        .collect()
 }
 
 /// Applies one transaction's worth, retrying transient failures on a new connection.
@@ -818,8 +817,8 @@ async fn apply_with_retry(
     }
 }
 
-/// Applies `changes` split into `groups` (no change in one group conflicts with a change in
-/// another) on one connection each, concurrently. Each worker's transaction records the
+/// Applies `shares` (no change in one share conflicts with a change in another) on one
+/// connection each, concurrently. Each worker's transaction records the
 /// worker's high-water mark; the checkpoint commits after all of them. A crash in between
 /// leaves the checkpoint at the previous batch and a high-water mark past it, and the next
 /// run replays from the checkpoint in safe mode (idempotent upserts and deletes by key) up
@@ -827,20 +826,13 @@ async fn apply_with_retry(
 async fn apply_parallel(
     side: &Side,
     appliers: &mut Vec<Box<dyn crate::engine::Applier>>,
-    changes: Vec<TargetChange>,
-    groups: Vec<Vec<usize>>,
+    shares: Vec<Vec<TargetChange>>,
     end: &Position,
     safe: bool,
 ) -> Result<ApplyStats> {
-    while appliers.len() < groups.len() {
+    while appliers.len() < shares.len() {
         appliers.push(side.target.applier().await?);
     }
-    let mut slots: Vec<Option<TargetChange>> = changes.into_iter().map(Some).collect();
-    // The groups partition the positions: every slot is taken exactly once.
-    let shares: Vec<Vec<TargetChange>> = groups
-        .iter()
-        .map(|g| in_replay_order(g.iter().filter_map(|&i| slots[i].take()).collect()))
-        .collect();
     let runs = appliers
         .iter_mut()
         .zip(&shares)

@@ -92,23 +92,66 @@ impl Project {
     }
 }
 
+/// Loads a sample database of ../shared/corpus (`ONLY=name`) unless `probe` (a client command
+/// printing the row count of the corpus' rental table) already prints 16044.
+pub fn ensure_corpus(only: &str, probe: &[&str]) {
+    let loaded = std::process::Command::new(probe[0])
+        .args(&probe[1..])
+        .output()
+        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "16044")
+        .unwrap_or(false);
+    if loaded {
+        return;
+    }
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/load.sh");
+    let st = std::process::Command::new("bash")
+        .arg(&corpus)
+        .env("ONLY", only)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run corpus loader");
+    assert!(
+        st.success(),
+        "loading the {only} corpus with {} failed",
+        corpus.display()
+    );
+}
+
+/// xorshift64: reproducible pseudo-random numbers for workloads and kill moments.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// Seeded from the clock; print `.0` so that a failing run can be replayed.
+    pub fn from_clock() -> Rng {
+        Rng(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+            | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
 impl Project {
     /// Starts `omsctl args` `runs` times and SIGKILLs each run still going after a random
     /// `min_ms .. min_ms + spread_ms`; returns how many runs were killed.
     pub fn kill_at_random_moments(&self, args: &[&str], runs: usize, min_ms: u64, spread_ms: u64) -> usize {
-        let mut rng = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64
-            | 1;
-        eprintln!("kill seed {rng}");
+        let mut rng = Rng::from_clock();
+        eprintln!("kill seed {}", rng.0);
         let mut kills = 0;
         for _ in 0..runs {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
             let mut child = self.cmd(args).spawn().expect("spawn omsctl");
-            std::thread::sleep(std::time::Duration::from_millis(min_ms + rng % spread_ms.max(1)));
+            std::thread::sleep(std::time::Duration::from_millis(min_ms + rng.below(spread_ms.max(1))));
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap();
                 kills += 1;

@@ -3,7 +3,7 @@
 //! in the same transaction.
 
 use super::conn::classify;
-use super::{sql, types};
+use super::sql;
 use crate::config::Endpoint;
 use crate::engine::{Applier, ApplyBatch, ApplyStats, Conflict, TableSpec};
 use crate::model::change::RowOp;
@@ -46,204 +46,54 @@ fn conflict(spec: &TableSpec, kind: &'static str, row: &[Value]) -> Conflict {
     }
 }
 
-fn lits(spec: &TableSpec, row: &[Value]) -> Result<Vec<String>> {
-    row.iter()
-        .zip(&spec.kinds)
-        .map(|(v, k)| types::literal(v, *k).map_err(|e| anyhow!("{}: {e}", spec.id)))
-        .collect()
-}
-
-/// `(key columns) = (key values)` of a row.
-fn key_match(spec: &TableSpec, row: &[Value]) -> Result<String> {
-    let cols: Vec<String> = spec.key.iter().map(|&i| sql::ident(&spec.columns[i])).collect();
-    let vals: Vec<String> = spec
-        .key
-        .iter()
-        .map(|&i| types::literal(&row[i], spec.kinds[i]).map_err(|e| anyhow!("{}: {e}", spec.id)))
-        .collect::<Result<_>>()?;
-    Ok(format!("({}) = ({})", cols.join(", "), vals.join(", ")))
-}
-
-/// UPDATE of the row at `old_key` to the new values (key included).
-fn move_row(spec: &TableSpec, row: &[Value], old_key: &str) -> Result<String> {
-    let sets: Vec<String> = spec
-        .columns
-        .iter()
-        .zip(lits(spec, row)?)
-        .map(|(c, v)| format!("{} = {v}", sql::ident(c)))
-        .collect();
-    Ok(format!(
-        "UPDATE {} SET {} WHERE {old_key}",
-        sql::table(&spec.id),
-        sets.join(", ")
-    ))
-}
-
-/// The column list and the `ON CONFLICT (key) DO UPDATE … RETURNING (xmax = 0)` clause of an
-/// upsert of the columns the change carries.
-fn upsert_parts(spec: &TableSpec) -> (String, String) {
-    let cols: Vec<String> = spec.columns.iter().map(|c| sql::ident(c)).collect();
-    let keys: Vec<String> = spec.key.iter().map(|&i| sql::ident(&spec.columns[i])).collect();
-    let sets: Vec<String> = spec
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !spec.key.contains(i))
-        .map(|(_, c)| format!("{q} = EXCLUDED.{q}", q = sql::ident(c)))
-        .collect();
-    // A no-op update keeps RETURNING working when every column is in the key.
-    let set = if sets.is_empty() {
-        format!("{k} = EXCLUDED.{k}", k = keys[0])
-    } else {
-        sets.join(", ")
-    };
-    (
-        cols.join(", "),
-        format!(
-            "ON CONFLICT ({}) DO UPDATE SET {set} RETURNING (xmax = 0)",
-            keys.join(", ")
-        ),
-    )
-}
-
-/// INSERT … ON CONFLICT (key) DO UPDATE of the columns the change carries, returning whether
-/// the row is new.
-fn upsert(spec: &TableSpec, row: &[Value]) -> Result<String> {
-    let (cols, on_conflict) = upsert_parts(spec);
-    Ok(format!(
-        "INSERT INTO {} ({cols}) VALUES ({}) {on_conflict}",
-        sql::table(&spec.id),
-        lits(spec, row)?.join(", ")
-    ))
-}
-
-fn insert(spec: &TableSpec, row: &[Value]) -> Result<String> {
-    let cols: Vec<String> = spec.columns.iter().map(|c| sql::ident(c)).collect();
-    Ok(format!(
-        "INSERT INTO {} ({}) VALUES ({})",
-        sql::table(&spec.id),
-        cols.join(", "),
-        lits(spec, row)?.join(", ")
-    ))
-}
-
-/// UPDATE of exactly one row equal to `before` in every column (tables without a key).
-fn update_keyless(spec: &TableSpec, before: &[Value], after: &[Value]) -> Result<String> {
-    let t = sql::table(&spec.id);
-    let conds: Vec<String> = spec
-        .columns
-        .iter()
-        .zip(lits(spec, before)?)
-        .map(|(c, v)| format!("{} IS NOT DISTINCT FROM {v}", sql::ident(c)))
-        .collect();
-    let sets: Vec<String> = spec
-        .columns
-        .iter()
-        .zip(lits(spec, after)?)
-        .map(|(c, v)| format!("{} = {v}", sql::ident(c)))
-        .collect();
-    Ok(format!(
-        "UPDATE {t} SET {} WHERE ctid = (SELECT ctid FROM {t} WHERE {} LIMIT 1)",
-        sets.join(", "),
-        conds.join(" AND ")
-    ))
-}
-
-/// Safe mode: rows other than this one that hold one of its unique values go first (what
-/// MySQL's REPLACE does); a later change in the log puts them back as the source has them.
-fn clear_unique(spec: &TableSpec, row: &[Value], out: &mut Vec<(String, Expect)>) -> Result<()> {
-    let key_cols: Vec<String> = spec.key.iter().map(|&i| sql::ident(&spec.columns[i])).collect();
-    let key_vals = lits(spec, &spec.key_of(row))?;
-    for u in spec.unique.iter().filter(|u| !u.is_empty()) {
-        if u.iter().any(|&i| row[i] == Value::Null) {
-            continue;
-        }
-        let cols: Vec<String> = u.iter().map(|&i| sql::ident(&spec.columns[i])).collect();
-        let vals: Vec<String> = u
-            .iter()
-            .map(|&i| types::literal(&row[i], spec.kinds[i]).map_err(|e| anyhow!("{}: {e}", spec.id)))
-            .collect::<Result<_>>()?;
-        out.push((
-            format!(
-                "DELETE FROM {} WHERE ({}) = ({}) AND ({}) <> ({})",
-                sql::table(&spec.id),
-                cols.join(", "),
-                vals.join(", "),
-                key_cols.join(", "),
-                key_vals.join(", ")
-            ),
-            Expect::Nothing,
-        ));
-    }
-    Ok(())
-}
-
 impl PgApplier {
     fn statements(&self, batch: &ApplyBatch<'_>, out: &mut Vec<(String, Expect)>) -> Result<()> {
         let safe = batch.safe;
         for ch in batch.changes {
             let spec = &*ch.spec;
             let keyed = !spec.key.is_empty();
+            let text = |r: Result<String, String>| r.map_err(|e| anyhow!("{}: {e}", spec.id));
+            // Unless in safe mode, a row that should (not) be there is a conflict.
+            let expect = |e: Expect| if safe { Expect::Nothing } else { e };
             if safe
                 && keyed
                 && let RowOp::Insert { after } | RowOp::Update { after, .. } = &ch.op
             {
-                clear_unique(spec, after, out)?;
+                for d in sql::delete_unique_holders(spec, after).map_err(|e| anyhow!("{}: {e}", spec.id))? {
+                    out.push((d, Expect::Nothing));
+                }
             }
             match &ch.op {
-                RowOp::Insert { after } if keyed => out.push((
-                    upsert(spec, after)?,
-                    Expect::Upsert {
+                RowOp::Insert { after } => out.push((
+                    text(sql::upsert(spec, after, keyed))?,
+                    expect(Expect::Upsert {
                         missing: None,
-                        duplicate: (!safe).then(|| conflict(spec, "duplicate_key", after)),
-                    },
+                        duplicate: keyed.then(|| conflict(spec, "duplicate_key", after)),
+                    }),
                 )),
-                RowOp::Insert { after } => out.push((insert(spec, after)?, Expect::Nothing)),
                 RowOp::Delete { before } => out.push((
-                    sql::delete_one(spec, before).map_err(|e| anyhow!("{}: {e}", spec.id))?,
-                    if safe {
-                        Expect::Nothing
-                    } else {
-                        Expect::Delete(conflict(spec, "missing_row", before))
-                    },
+                    text(sql::delete_one(spec, before))?,
+                    expect(Expect::Delete(conflict(spec, "missing_row", before))),
                 )),
                 RowOp::Update { before, after } if !keyed => {
-                    // No row matched the old values: make the new row exist.
-                    out.push((update_keyless(spec, before, after)?, Expect::Nothing));
+                    out.push((text(sql::update_keyless(spec, before, after))?, Expect::Nothing));
                 }
+                RowOp::Update { before, after } if spec.key_of(before) == spec.key_of(after) => out.push((
+                    text(sql::upsert(spec, after, true))?,
+                    expect(Expect::Upsert {
+                        missing: Some(conflict(spec, "missing_row", before)),
+                        duplicate: None,
+                    }),
+                )),
                 RowOp::Update { before, after } => {
-                    if spec.key_of(before) == spec.key_of(after) {
-                        let expect = Expect::Upsert {
-                            missing: (!safe).then(|| conflict(spec, "missing_row", before)),
-                            duplicate: None,
-                        };
-                        out.push((upsert(spec, after)?, expect));
-                    } else {
-                        // The key changed: move the row, so that columns the change does not
-                        // carry (TOAST values that did not change) keep their value. A row
-                        // already at the new key is stale when the old row is still there.
-                        let (old_key, new_key) = (key_match(spec, before)?, key_match(spec, after)?);
-                        let t = sql::table(&spec.id);
-                        out.push((
-                            format!("DELETE FROM {t} WHERE {new_key} AND EXISTS (SELECT 1 FROM {t} WHERE {old_key})"),
-                            if safe {
-                                Expect::Nothing
-                            } else {
-                                Expect::Moved(conflict(spec, "duplicate_key", after))
-                            },
-                        ));
-                        out.push((
-                            move_row(spec, after, &old_key)?,
-                            if safe {
-                                Expect::Nothing
-                            } else {
-                                Expect::Delete(conflict(spec, "missing_row", before))
-                            },
-                        ));
-                        // When there was no row to move, this inserts it; else it rewrites the
-                        // moved row with the same values.
-                        out.push((upsert(spec, after)?, Expect::Nothing));
-                    }
+                    // The key changed: move the row, so that columns the change does not carry
+                    // (TOAST values that did not change) keep their value.
+                    let [stale, moved] = sql::move_row(spec, before, after).map_err(|e| anyhow!("{}: {e}", spec.id))?;
+                    out.push((stale, expect(Expect::Moved(conflict(spec, "duplicate_key", after)))));
+                    out.push((moved, expect(Expect::Delete(conflict(spec, "missing_row", before)))));
+                    // When there was no row to move, this inserts it; else it rewrites the
+                    // moved row with the same values.
+                    out.push((text(sql::upsert(spec, after, false))?, Expect::Nothing));
                 }
             }
         }

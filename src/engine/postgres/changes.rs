@@ -16,7 +16,7 @@ use crate::model::position::Position;
 use crate::model::value::{Row, Value};
 use anyhow::{Result, anyhow};
 use async_trait::async_trait;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
@@ -203,6 +203,8 @@ pub struct PgChanges {
     markers: [TableId; 2],
     non_blocking: bool,
     relations: RelationCache,
+    /// Column names of each relation, shared by the changes that carry every column.
+    all_columns: HashMap<u32, Arc<Vec<String>>>,
     /// Transactions ending at or before this were applied (or yielded) already.
     done: u64,
     /// Where the slot was last advanced to.
@@ -258,6 +260,7 @@ impl PgChanges {
             ],
             non_blocking: opts.non_blocking,
             relations: RelationCache::default(),
+            all_columns: HashMap::new(),
             done: lsn,
             advanced: confirmed,
             buf: VecDeque::new(),
@@ -289,7 +292,7 @@ impl PgChanges {
         }
     }
 
-    fn row_change(&self, relation: u32, op: RowChangeCells<'_>) -> Result<Option<RowChange>> {
+    fn row_change(&mut self, relation: u32, op: RowChangeCells<'_>) -> Result<Option<RowChange>> {
         let Some(rel) = self.relations.get(relation) else {
             return Err(anyhow!(
                 "a change of relation {relation} arrived before its description"
@@ -314,7 +317,15 @@ impl PgChanges {
                 .collect(),
             RowChangeCells::Delete(_) => (0..rel.columns.len()).collect(),
         };
-        let columns: Vec<String> = present.iter().map(|&i| rel.columns[i].name.clone()).collect();
+        // The common case, every column present, shares one list per relation.
+        let columns = if present.len() == rel.columns.len() {
+            self.all_columns
+                .entry(relation)
+                .or_insert_with(|| Arc::new(rel.columns.iter().map(|c| c.name.clone()).collect()))
+                .clone()
+        } else {
+            Arc::new(present.iter().map(|&i| rel.columns[i].name.clone()).collect())
+        };
         let row = |cells: &[Cell]| -> Result<Row> {
             present
                 .iter()
@@ -337,14 +348,14 @@ impl PgChanges {
             }
             RowChangeCells::Delete(OldTuple::Key(c) | OldTuple::Full(c)) => RowOp::Delete { before: row(c)? },
         };
-        Ok(Some(RowChange {
-            table: id,
-            columns: Arc::new(columns),
-            op,
-        }))
+        Ok(Some(RowChange { table: id, columns, op }))
     }
 
     fn handle(&mut self, m: Message) -> Result<()> {
+        if let Message::Relation(r) = &m {
+            // A new description (after ALTER TABLE): its column list is rebuilt.
+            self.all_columns.remove(&r.id);
+        }
         self.relations.apply(&m);
         match m {
             Message::Begin { commit_time_us, .. } => {

@@ -120,9 +120,8 @@ pub fn classify(e: tokio_postgres::Error, ep: &Endpoint) -> anyhow::Error {
             )),
         ),
         // serialization failure, deadlock, admin shutdown, cannot connect now
-        "40001" | "40P01" | "57P01" | "57P03" | "55P03" => (Kind::Transient, None),
-        "" if e.is_closed() => (Kind::Transient, None),
-        "" => (Kind::Transient, None),
+        // and no SQLSTATE at all: the connection broke.
+        "40001" | "40P01" | "57P01" | "57P03" | "55P03" | "" => (Kind::Transient, None),
         _ => (Kind::Environment, None),
     };
     tag(

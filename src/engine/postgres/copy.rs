@@ -264,7 +264,7 @@ impl Writer for PgWriter {
             stmts.push(sql::delete_one(spec, r).map_err(|e| anyhow!("{}: {e}", spec.id))?);
         }
         for r in upserts {
-            stmts.push(sql::upsert(spec, r).map_err(|e| anyhow!("{}: {e}", spec.id))?);
+            stmts.push(sql::upsert(spec, r, false).map_err(|e| anyhow!("{}: {e}", spec.id))?);
         }
         stmts.push("COMMIT".into());
         let all = stmts.join(";\n");

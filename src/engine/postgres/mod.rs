@@ -815,7 +815,7 @@ impl Engine for PgEngine {
         deletes
             .iter()
             .map(|r| sql::delete_one(spec, r))
-            .chain(upserts.iter().map(|r| sql::upsert(spec, r)))
+            .chain(upserts.iter().map(|r| sql::upsert(spec, r, false)))
             .map(|s| s.unwrap_or_else(|e| format!("-- cannot render this row: {e}")))
             .collect()
     }

@@ -138,15 +138,53 @@ pub fn copy_in(spec: &TableSpec) -> String {
     format!("COPY {} ({}) FROM STDIN", table(&spec.id), cols.join(", "))
 }
 
-fn row_literals(spec: &TableSpec, row: &[Value]) -> Result<Vec<String>, String> {
+pub fn row_literals(spec: &TableSpec, row: &[Value]) -> Result<Vec<String>, String> {
     row.iter()
         .zip(&spec.kinds)
         .map(|(v, k)| types::literal(v, *k))
         .collect()
 }
 
-/// INSERT … ON CONFLICT (key) DO UPDATE, or a plain INSERT for a table without a key.
-pub fn upsert(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
+/// `(c1, c2) = (v1, v2)` over the columns at `cols` of a row.
+fn columns_match(spec: &TableSpec, cols: &[usize], row: &[Value]) -> Result<String, String> {
+    let names: Vec<String> = cols.iter().map(|&i| ident(&spec.columns[i])).collect();
+    let vals: Vec<String> = cols
+        .iter()
+        .map(|&i| types::literal(&row[i], spec.kinds[i]))
+        .collect::<Result<_, _>>()?;
+    Ok(format!("({}) = ({})", names.join(", "), vals.join(", ")))
+}
+
+/// Every column equal to the row's (NULL-safe): the condition for a table without a key.
+fn all_columns_match(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
+    let conds: Vec<String> = spec
+        .columns
+        .iter()
+        .zip(row_literals(spec, row)?)
+        .map(|(c, v)| format!("{} IS NOT DISTINCT FROM {v}", ident(c)))
+        .collect();
+    Ok(conds.join(" AND "))
+}
+
+fn set_all(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
+    let sets: Vec<String> = spec
+        .columns
+        .iter()
+        .zip(row_literals(spec, row)?)
+        .map(|(c, v)| format!("{} = {v}", ident(c)))
+        .collect();
+    Ok(sets.join(", "))
+}
+
+/// `(key columns) = (key values)` of a row.
+pub fn key_match(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
+    columns_match(spec, &spec.key, row)
+}
+
+/// INSERT … ON CONFLICT (key) DO UPDATE of the columns the row carries, or a plain INSERT for
+/// a table without a key. `returning`: the statement returns `xmax = 0`, true when the row is
+/// new.
+pub fn upsert(spec: &TableSpec, row: &[Value], returning: bool) -> Result<String, String> {
     let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
     let mut s = format!(
         "INSERT INTO {} ({}) VALUES ({})",
@@ -155,6 +193,7 @@ pub fn upsert(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
         row_literals(spec, row)?.join(", ")
     );
     if !spec.key.is_empty() {
+        let keys = key_cols(spec);
         let sets: Vec<String> = spec
             .columns
             .iter()
@@ -162,39 +201,70 @@ pub fn upsert(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
             .filter(|(i, _)| !spec.key.contains(i))
             .map(|(_, c)| format!("{q} = EXCLUDED.{q}", q = ident(c)))
             .collect();
-        s.push_str(&format!(" ON CONFLICT ({}) DO ", key_cols(spec).join(", ")));
-        s.push_str(&if sets.is_empty() {
-            "NOTHING".to_string()
+        // A no-op update when every column is in the key (it keeps RETURNING answering).
+        let set = if sets.is_empty() {
+            format!("{k} = EXCLUDED.{k}", k = keys[0])
         } else {
-            format!("UPDATE SET {}", sets.join(", "))
-        });
+            sets.join(", ")
+        };
+        s.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {set}", keys.join(", ")));
+        if returning {
+            s.push_str(" RETURNING (xmax = 0)");
+        }
     }
     Ok(s)
 }
 
 /// DELETE by key, or of exactly one row equal in every column for a table without a key.
 pub fn delete_one(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
+    let t = table(&spec.id);
     if spec.key.is_empty() {
-        let conds: Vec<String> = spec
-            .columns
-            .iter()
-            .zip(row_literals(spec, row)?)
-            .map(|(c, v)| format!("{} IS NOT DISTINCT FROM {v}", ident(c)))
-            .collect();
         Ok(format!(
             "DELETE FROM {t} WHERE ctid = (SELECT ctid FROM {t} WHERE {} LIMIT 1)",
-            conds.join(" AND "),
-            t = table(&spec.id)
+            all_columns_match(spec, row)?
         ))
     } else {
-        let key = spec.key_of(row);
-        Ok(format!(
-            "DELETE FROM {} WHERE ({}) = ({})",
-            table(&spec.id),
-            key_cols(spec).join(", "),
-            key_literals(spec, &key)?.join(", ")
-        ))
+        Ok(format!("DELETE FROM {t} WHERE {}", key_match(spec, row)?))
     }
+}
+
+/// UPDATE of exactly one row equal to `before` in every column (a table without a key).
+pub fn update_keyless(spec: &TableSpec, before: &[Value], after: &[Value]) -> Result<String, String> {
+    let t = table(&spec.id);
+    Ok(format!(
+        "UPDATE {t} SET {} WHERE ctid = (SELECT ctid FROM {t} WHERE {} LIMIT 1)",
+        set_all(spec, after)?,
+        all_columns_match(spec, before)?
+    ))
+}
+
+/// A key change: first the DELETE of a stale row at the new key (only while the old row is
+/// still there), then the UPDATE that moves the old row, so that columns the change does not
+/// carry keep their value.
+pub fn move_row(spec: &TableSpec, before: &[Value], after: &[Value]) -> Result<[String; 2], String> {
+    let t = table(&spec.id);
+    let (old_key, new_key) = (key_match(spec, before)?, key_match(spec, after)?);
+    Ok([
+        format!("DELETE FROM {t} WHERE {new_key} AND EXISTS (SELECT 1 FROM {t} WHERE {old_key})"),
+        format!("UPDATE {t} SET {} WHERE {old_key}", set_all(spec, after)?),
+    ])
+}
+
+/// DELETEs of rows other than this one that hold one of its unique values (what MySQL's
+/// REPLACE removes).
+pub fn delete_unique_holders(spec: &TableSpec, row: &[Value]) -> Result<Vec<String>, String> {
+    let key = key_match(spec, row)?;
+    spec.unique
+        .iter()
+        .filter(|u| !u.is_empty() && u.iter().all(|&i| row[i] != Value::Null))
+        .map(|u| {
+            Ok(format!(
+                "DELETE FROM {} WHERE {} AND NOT {key}",
+                table(&spec.id),
+                columns_match(spec, u, row)?
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -224,8 +294,8 @@ mod tests {
         assert_eq!(range_where(&s, &r).unwrap(), "(\"id\") > (10) AND (\"id\") <= (20)");
         let row = vec![Value::Int(1), Value::Bytes(b"it's".to_vec())];
         assert_eq!(
-            upsert(&s, &row).unwrap(),
-            "INSERT INTO \"public\".\"t\"\"x\" (\"id\", \"v\") VALUES (1, 'it''s') ON CONFLICT (\"id\") DO UPDATE SET \"v\" = EXCLUDED.\"v\""
+            upsert(&s, &row, true).unwrap(),
+            "INSERT INTO \"public\".\"t\"\"x\" (\"id\", \"v\") VALUES (1, 'it''s') ON CONFLICT (\"id\") DO UPDATE SET \"v\" = EXCLUDED.\"v\" RETURNING (xmax = 0)"
         );
         assert_eq!(
             delete_one(&spec(vec![]), &row).unwrap(),
@@ -234,5 +304,24 @@ mod tests {
         assert_eq!(copy_in(&s), "COPY \"public\".\"t\"\"x\" (\"id\", \"v\") FROM STDIN");
         // Boundaries sort by the key, not by its text form.
         assert!(boundaries(&s, 10, &["(\"id\")::text".into()]).ends_with("ORDER BY s.\"id\""));
+    }
+
+    #[test]
+    fn unique_holders_render_each_value_with_its_own_column_kind() {
+        // The key is the second column: its value must not take the first column's kind.
+        let s = TableSpec {
+            id: TableId::new("public", "t"),
+            columns: vec!["b".into(), "v".into()],
+            kinds: vec![ValueKind::Binary, ValueKind::Text],
+            key: vec![1],
+            unique: vec![vec![0]],
+            compare: vec![KeyCompare::Exact; 2],
+            filter: None,
+        };
+        let row = vec![Value::Bytes(vec![0, 255]), Value::Bytes(b"k".to_vec())];
+        assert_eq!(
+            delete_unique_holders(&s, &row).unwrap(),
+            ["DELETE FROM \"public\".\"t\" WHERE (\"b\") = ('\\x00ff') AND NOT (\"v\") = ('k')"]
+        );
     }
 }
