@@ -3,6 +3,7 @@
 
 pub mod causality;
 pub mod mysql;
+pub mod oracle;
 pub mod postgres;
 
 use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule};

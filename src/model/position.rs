@@ -12,10 +12,14 @@ pub enum Position {
     MysqlFile { file: String, pos: u64 },
     /// A PostgreSQL WAL location: the end of the last transaction consumed.
     PgLsn { lsn: u64 },
+    /// An Oracle system change number: the commit SCN of the last transaction consumed.
+    OracleScn { scn: u64 },
 }
 
 /// The `file` a PostgreSQL position takes in a (file, pos) checkpoint row.
 const PG_LSN_FILE: &str = "pg_lsn";
+/// The `file` an Oracle position takes in a (file, pos) checkpoint row.
+const ORACLE_SCN_FILE: &str = "oracle_scn";
 
 impl Position {
     pub fn mysql(file: impl Into<String>, pos: u64) -> Self {
@@ -27,12 +31,15 @@ impl Position {
         match self {
             Position::MysqlFile { file, pos } => (file.clone(), *pos),
             Position::PgLsn { lsn } => (PG_LSN_FILE.to_string(), *lsn),
+            Position::OracleScn { scn } => (ORACLE_SCN_FILE.to_string(), *scn),
         }
     }
 
     pub fn from_file_pos(file: String, pos: u64) -> Self {
         if file == PG_LSN_FILE {
             Position::PgLsn { lsn: pos }
+        } else if file == ORACLE_SCN_FILE {
+            Position::OracleScn { scn: pos }
         } else {
             Position::MysqlFile { file, pos }
         }
@@ -41,7 +48,14 @@ impl Position {
     pub fn lsn(&self) -> Option<u64> {
         match self {
             Position::PgLsn { lsn } => Some(*lsn),
-            Position::MysqlFile { .. } => None,
+            _ => None,
+        }
+    }
+
+    pub fn scn(&self) -> Option<u64> {
+        match self {
+            Position::OracleScn { scn } => Some(*scn),
+            _ => None,
         }
     }
 }
@@ -54,6 +68,7 @@ impl PartialOrd for Position {
                 Some(file_seq(a).cmp(&file_seq(b)).then_with(|| a.cmp(b)).then(p.cmp(q)))
             }
             (Position::PgLsn { lsn: a }, Position::PgLsn { lsn: b }) => Some(a.cmp(b)),
+            (Position::OracleScn { scn: a }, Position::OracleScn { scn: b }) => Some(a.cmp(b)),
             _ => None,
         }
     }
@@ -68,14 +83,21 @@ impl fmt::Display for Position {
         match self {
             Position::MysqlFile { file, pos } => write!(f, "{file}:{pos}"),
             Position::PgLsn { lsn } => write!(f, "{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff),
+            Position::OracleScn { scn } => write!(f, "scn:{scn}"),
         }
     }
 }
 
 impl FromStr for Position {
     type Err = String;
-    /// `mysql-bin.000003:4567`, or a PostgreSQL LSN `16/B374D848`.
+    /// `mysql-bin.000003:4567`, a PostgreSQL LSN `16/B374D848`, or an Oracle `scn:8412345`.
     fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(n) = s.strip_prefix("scn:") {
+            return n
+                .parse()
+                .map(|scn| Position::OracleScn { scn })
+                .map_err(|_| format!("{s:?}: {n:?} is not a system change number; write scn:N, e.g. scn:8412345"));
+        }
         if let Some((hi, lo)) = s.split_once('/')
             && !hi.is_empty()
             && !lo.is_empty()
@@ -103,6 +125,18 @@ impl FromStr for Position {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oracle_scns_parse_print_order_and_fit_a_checkpoint_row() {
+        let a: Position = "scn:8412345".parse().unwrap();
+        assert_eq!(a, Position::OracleScn { scn: 8_412_345 });
+        assert_eq!(a.to_string(), "scn:8412345");
+        assert!(a < Position::OracleScn { scn: 8_412_346 });
+        assert_eq!(a.partial_cmp(&Position::PgLsn { lsn: 1 }), None);
+        let (f, p) = a.to_file_pos();
+        assert_eq!(Position::from_file_pos(f, p), a);
+        assert!("scn:x".parse::<Position>().is_err());
+    }
 
     #[test]
     fn positions_order_across_files_and_parse() {

@@ -1,0 +1,1 @@
+//! DDL for an Oracle target (Oracle, OceanBase Oracle mode).

@@ -1,0 +1,9 @@
+//! Oracle, as a source (LogMiner) and as a target (reverse sync; OceanBase Oracle mode).
+//!
+//! The pure parts (type mapping, DDL, SQL text, LogMiner redo parsing) always compile and are
+//! tested in every build. The engine itself needs the `oracle` crate and is compiled only with
+//! `--features oracle`; a build without it answers `engine = "oracle"` with a usage error.
+
+pub mod ddl;
+pub mod logminer;
+pub mod types;

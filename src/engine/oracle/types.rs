@@ -1,0 +1,1 @@
+//! Oracle types: catalog description, value kinds, mapping to the MySQL family and PostgreSQL.
