@@ -666,3 +666,43 @@ async fn nan_and_infinity_from_postgres_stop_a_copy_into_mariadb_with_the_row_na
     drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_overlong_numeric_from_postgres_stops_a_copy_into_mariadb_instead_of_being_clamped() {
+    let (src, dst, name) = (unique("big_src"), unique("big_dst"), unique("big"));
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
+        .await
+        .unwrap();
+    let s = pg(&src).await;
+    // Unconstrained numeric becomes decimal(65,30): 35 digits before the point at most.
+    s.batch_execute(
+        "CREATE TABLE o (id int PRIMARY KEY, n numeric);
+         INSERT INTO o VALUES (1, 1.5), (2, 10::numeric ^ 40), (3, 2);",
+    )
+    .await
+    .unwrap();
+    let p = Project::new(&toml(
+        &name,
+        ("postgres", pg_port()),
+        ("mariadb", second_port()),
+        &format!("{src}.public.*"),
+        &dst,
+    ));
+    p.expect(&["schema"], 0);
+    let out = p.expect(&["full"], 3);
+    let err = stderr(&out);
+    assert!(err.contains("Out of range") && err.contains("'n'") && err.contains("row 2"), "{err}");
+    let mut m = connect(second_port()).await;
+    let n: Option<i64> = m.query_first(format!("SELECT COUNT(*) FROM `{dst}`.o")).await.unwrap();
+    assert_eq!(n, Some(0), "nothing of the failed chunk is committed");
+    s.batch_execute("UPDATE o SET n = 0 WHERE id = 2").await.unwrap();
+    p.expect(&["full"], 0);
+    p.expect(&["verify"], 0);
+    drop(s);
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

@@ -56,6 +56,12 @@ impl Value {
                 out.extend_from_slice(n.to_string().as_bytes());
                 out.push(0);
             }
+            // Decimals compare by value: a scale that differs between engines (numeric → decimal(65,30))
+            // is not a difference.
+            Value::Bytes(b) if kind == ValueKind::Decimal => {
+                out.push(1);
+                push_len_prefixed(out, normalize_decimal(b));
+            }
             Value::Bytes(b) => {
                 out.push(1);
                 push_len_prefixed(out, b);
@@ -116,6 +122,27 @@ impl Value {
                 format!("{sign}{hours:02}:{m:02}:{s:02}.{us:06}")
             }
         }
+    }
+}
+
+/// Decimal text without trailing fraction zeros (`1.500` → `1.5`, `2.000` → `2`, `-0.0` → `0`);
+/// anything that is not plain decimal text (NaN, exponents) is left as it is.
+fn normalize_decimal(b: &[u8]) -> &[u8] {
+    let digits = |s: &[u8]| s.iter().all(|c| c.is_ascii_digit() || *c == b'.');
+    let body = b.strip_prefix(b"-").unwrap_or(b);
+    if !b.contains(&b'.') || !digits(body) {
+        return b;
+    }
+    let mut end = b.len();
+    while end > 0 && b[end - 1] == b'0' {
+        end -= 1;
+    }
+    if end > 0 && b[end - 1] == b'.' {
+        end -= 1;
+    }
+    match &b[..end] {
+        b"-0" | b"-" | b"" => b"0",
+        t => t,
     }
 }
 
@@ -219,6 +246,19 @@ mod tests {
             enc(&Value::UInt(0x8000_0000_0000_0001))
         );
         assert_ne!(enc(&Value::Bytes(vec![1])), enc(&Value::Int(2)));
+    }
+
+    #[test]
+    fn decimals_compare_by_value_whatever_the_scale() {
+        let enc = |s: &str| canonical_row(&[Value::Bytes(s.as_bytes().to_vec())], &[ValueKind::Decimal]);
+        assert_eq!(enc("1.5"), enc("1.500000000000000000000000000000"));
+        assert_eq!(enc("2"), enc("2.000"));
+        assert_eq!(enc("0"), enc("-0.00"));
+        assert_eq!(enc("100"), enc("100"));
+        assert_ne!(enc("100"), enc("1"));
+        assert_ne!(enc("1.05"), enc("1.5"));
+        assert_ne!(enc("-1.5"), enc("1.5"));
+        assert_eq!(enc("NaN"), enc("NaN"));
     }
 
     #[test]

@@ -123,6 +123,33 @@ impl MysqlWriter {
             ));
         }
         loaded?;
+        // LOAD DATA LOCAL cannot stop the client's stream, so the server turns what strict
+        // mode would refuse (out-of-range numbers, over-long text) into warnings and stores
+        // altered values. Any such warning fails the chunk: nothing is committed.
+        if self.conn.get_warnings() > 0 {
+            let ep = &self.endpoint;
+            let warnings: Vec<(String, u32, String)> = self
+                .conn
+                .query("SHOW WARNINGS LIMIT 5")
+                .await
+                .map_err(|e| classify(e, ep))?;
+            let altered: Vec<String> = warnings
+                .into_iter()
+                .filter(|(level, ..)| level != "Note")
+                .map(|(_, code, msg)| format!("{msg} (warning {code})"))
+                .collect();
+            if !altered.is_empty() {
+                return Err(crate::error::classified(
+                    crate::error::Kind::Environment,
+                    format!(
+                        "{}: the target would store altered values, so nothing of this chunk was committed: {} (rows are counted from the chunk's first row)",
+                        spec.id,
+                        altered.join("; ")
+                    ),
+                    "widen the target column (edit its file in schema/ddl/ and `omsctl retry schema`), or change the value on the source, then re-run",
+                ));
+            }
+        }
         Ok(saw_end)
     }
 
