@@ -73,6 +73,10 @@ pub(super) struct RawEndpoint {
     /// The database that holds omsctl's own tables on this server (progress fences and the
     /// incremental checkpoint on a target, the heartbeat on a source).
     meta_database: Option<String>,
+    /// Oracle: the service to connect to (`host:port/service_name`).
+    service_name: Option<String>,
+    /// Oracle: a full connect descriptor or TNS alias, instead of host/port/service_name.
+    connect_descriptor: Option<String>,
 }
 
 fn default_connect_timeout() -> u64 {
@@ -93,14 +97,36 @@ pub struct Endpoint {
     pub meta_database: String,
     /// PostgreSQL: the database to connect to (from the `[[objects]]` rules).
     pub database: Option<String>,
+    /// Oracle: `service_name`, or a connect descriptor that replaces host/port/service.
+    pub service_name: Option<String>,
+    pub connect_descriptor: Option<String>,
 }
 
 impl RawEndpoint {
     pub(super) fn validate(self, role: &'static str) -> Result<Endpoint> {
         if self.engine == EngineKind::Oracle {
+            match (&self.service_name, &self.connect_descriptor) {
+                (None, None) => {
+                    return Err(usage(
+                        format!("{role} is an Oracle server but names no service"),
+                        format!("set {role}.service_name = \"ORCLPDB1\" (or {role}.connect_descriptor)"),
+                    ));
+                }
+                (Some(_), Some(_)) => {
+                    return Err(usage(
+                        format!("{role}.service_name and {role}.connect_descriptor are both set"),
+                        "keep one: connect_descriptor replaces host, port and service_name",
+                    ));
+                }
+                _ => {}
+            }
+        } else if self.service_name.is_some() || self.connect_descriptor.is_some() {
             return Err(usage(
-                format!("{role}.engine = {:?} is not supported yet", self.engine.as_str()),
-                "this release migrates between mysql, mariadb, oceanbase, tidb and postgres",
+                format!(
+                    "{role}.service_name / connect_descriptor apply to Oracle, but {role}.engine = {:?}",
+                    self.engine.as_str()
+                ),
+                format!("remove them, or set {role}.engine = \"oracle\""),
             ));
         }
         if self.host.trim().is_empty() {
@@ -117,7 +143,10 @@ impl RawEndpoint {
                 "name the variable that holds the password, e.g. password_env = \"SRC_PASSWORD\"",
             ));
         }
-        let meta_database = self.meta_database.unwrap_or_else(|| "omsctl".to_string());
+        // Oracle has no databases: omsctl's tables live in a schema (a user) named OMSCTL.
+        let meta_database = self.meta_database.unwrap_or_else(|| {
+            if self.engine == EngineKind::Oracle { "OMSCTL" } else { "omsctl" }.to_string()
+        });
         Ok(Endpoint {
             role,
             engine: self.engine,
@@ -128,11 +157,22 @@ impl RawEndpoint {
             connect_timeout_s: self.connect_timeout_s.max(1),
             meta_database,
             database: None,
+            service_name: self.service_name,
+            connect_descriptor: self.connect_descriptor,
         })
     }
 }
 
 impl Endpoint {
+    /// Oracle's connect string: the descriptor as given, else Easy Connect `host:port/service`.
+    pub fn oracle_connect_string(&self) -> String {
+        match (&self.connect_descriptor, &self.service_name) {
+            (Some(d), _) => d.clone(),
+            (None, Some(s)) => format!("{}:{}/{s}", self.host, self.port),
+            (None, None) => format!("{}:{}", self.host, self.port),
+        }
+    }
+
     /// The password from `password_env`; empty when no variable is configured.
     pub fn password(&self) -> Result<Secret> {
         match &self.password_env {
@@ -163,9 +203,10 @@ impl fmt::Display for Endpoint {
             self.host,
             self.port
         )?;
-        match &self.database {
-            Some(db) => write!(f, "/{db}"),
-            None => Ok(()),
+        match (&self.database, &self.service_name) {
+            (Some(db), _) => write!(f, "/{db}"),
+            (None, Some(service)) => write!(f, "/{service}"),
+            (None, None) => Ok(()),
         }
     }
 }

@@ -437,9 +437,12 @@ pub async fn connect(ep: &Endpoint) -> Result<Arc<dyn Engine>> {
             Ok(Arc::new(mysql::MysqlEngine::new(ep)?))
         }
         EngineKind::Postgres => Ok(Arc::new(postgres::PgEngine::new(ep)?)),
+        #[cfg(feature = "oracle")]
+        EngineKind::Oracle => Ok(Arc::new(oracle::OracleEngine::new(ep)?)),
+        #[cfg(not(feature = "oracle"))]
         EngineKind::Oracle => Err(crate::error::usage(
-            format!("{}.engine = {:?} is not supported yet", ep.role, ep.engine.as_str()),
-            "this release migrates between mysql, mariadb, oceanbase, tidb and postgres",
+            format!("{}.engine = \"oracle\", but this omsctl was built without Oracle support", ep.role),
+            "build it with `cargo build --release --features oracle` (needs only a C compiler; Oracle Instant Client is loaded at run time)",
         )),
     }
 }

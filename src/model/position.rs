@@ -12,8 +12,10 @@ pub enum Position {
     MysqlFile { file: String, pos: u64 },
     /// A PostgreSQL WAL location: the end of the last transaction consumed.
     PgLsn { lsn: u64 },
-    /// An Oracle system change number: the commit SCN of the last transaction consumed.
-    OracleScn { scn: u64 },
+    /// An Oracle system change number: the commit SCN of the last transaction consumed, and
+    /// the SCN LogMiner must restart reading at (the start of the oldest transaction that was
+    /// still open then, whose first changes precede `scn`).
+    OracleScn { scn: u64, from: u64 },
 }
 
 /// The `file` a PostgreSQL position takes in a (file, pos) checkpoint row.
@@ -31,15 +33,19 @@ impl Position {
         match self {
             Position::MysqlFile { file, pos } => (file.clone(), *pos),
             Position::PgLsn { lsn } => (PG_LSN_FILE.to_string(), *lsn),
-            Position::OracleScn { scn } => (ORACLE_SCN_FILE.to_string(), *scn),
+            Position::OracleScn { scn, from } => (format!("{ORACLE_SCN_FILE}@{from}"), *scn),
         }
     }
 
     pub fn from_file_pos(file: String, pos: u64) -> Self {
         if file == PG_LSN_FILE {
             Position::PgLsn { lsn: pos }
-        } else if file == ORACLE_SCN_FILE {
-            Position::OracleScn { scn: pos }
+        } else if let Some(from) = file
+            .strip_prefix(ORACLE_SCN_FILE)
+            .and_then(|f| f.strip_prefix('@'))
+            .and_then(|f| f.parse().ok())
+        {
+            Position::OracleScn { scn: pos, from }
         } else {
             Position::MysqlFile { file, pos }
         }
@@ -54,7 +60,7 @@ impl Position {
 
     pub fn scn(&self) -> Option<u64> {
         match self {
-            Position::OracleScn { scn } => Some(*scn),
+            Position::OracleScn { scn, .. } => Some(*scn),
             _ => None,
         }
     }
@@ -68,7 +74,7 @@ impl PartialOrd for Position {
                 Some(file_seq(a).cmp(&file_seq(b)).then_with(|| a.cmp(b)).then(p.cmp(q)))
             }
             (Position::PgLsn { lsn: a }, Position::PgLsn { lsn: b }) => Some(a.cmp(b)),
-            (Position::OracleScn { scn: a }, Position::OracleScn { scn: b }) => Some(a.cmp(b)),
+            (Position::OracleScn { scn: a, .. }, Position::OracleScn { scn: b, .. }) => Some(a.cmp(b)),
             _ => None,
         }
     }
@@ -83,7 +89,8 @@ impl fmt::Display for Position {
         match self {
             Position::MysqlFile { file, pos } => write!(f, "{file}:{pos}"),
             Position::PgLsn { lsn } => write!(f, "{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff),
-            Position::OracleScn { scn } => write!(f, "scn:{scn}"),
+            Position::OracleScn { scn, from } if from >= scn => write!(f, "scn:{scn}"),
+            Position::OracleScn { scn, from } => write!(f, "scn:{scn}@{from}"),
         }
     }
 }
@@ -93,10 +100,15 @@ impl FromStr for Position {
     /// `mysql-bin.000003:4567`, a PostgreSQL LSN `16/B374D848`, or an Oracle `scn:8412345`.
     fn from_str(s: &str) -> Result<Self, String> {
         if let Some(n) = s.strip_prefix("scn:") {
-            return n
-                .parse()
-                .map(|scn| Position::OracleScn { scn })
-                .map_err(|_| format!("{s:?}: {n:?} is not a system change number; write scn:N, e.g. scn:8412345"));
+            let bad = || format!("{s:?} is not a system change number; write scn:N, e.g. scn:8412345");
+            let (scn, from) = match n.split_once('@') {
+                Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
+                None => {
+                    let scn = n.parse().map_err(|_| bad())?;
+                    (scn, scn)
+                }
+            };
+            return Ok(Position::OracleScn { scn, from });
         }
         if let Some((hi, lo)) = s.split_once('/')
             && !hi.is_empty()
@@ -129,13 +141,24 @@ mod tests {
     #[test]
     fn oracle_scns_parse_print_order_and_fit_a_checkpoint_row() {
         let a: Position = "scn:8412345".parse().unwrap();
-        assert_eq!(a, Position::OracleScn { scn: 8_412_345 });
+        assert_eq!(
+            a,
+            Position::OracleScn {
+                scn: 8_412_345,
+                from: 8_412_345
+            }
+        );
         assert_eq!(a.to_string(), "scn:8412345");
-        assert!(a < Position::OracleScn { scn: 8_412_346 });
+        let b: Position = "scn:8412346@8400000".parse().unwrap();
+        assert_eq!(b.to_string(), "scn:8412346@8400000");
+        assert!(a < b);
         assert_eq!(a.partial_cmp(&Position::PgLsn { lsn: 1 }), None);
-        let (f, p) = a.to_file_pos();
-        assert_eq!(Position::from_file_pos(f, p), a);
+        for p in [a, b] {
+            let (f, n) = p.to_file_pos();
+            assert_eq!(Position::from_file_pos(f, n), p);
+        }
         assert!("scn:x".parse::<Position>().is_err());
+        assert!("scn:5@y".parse::<Position>().is_err());
     }
 
     #[test]

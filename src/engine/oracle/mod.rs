@@ -5,5 +5,23 @@
 //! `--features oracle`; a build without it answers `engine = "oracle"` with a usage error.
 
 pub mod ddl;
+pub mod errors;
 pub mod logminer;
 pub mod types;
+pub mod sql;
+
+#[cfg(feature = "oracle")]
+mod apply;
+#[cfg(feature = "oracle")]
+mod catalog;
+#[cfg(feature = "oracle")]
+mod changes;
+#[cfg(feature = "oracle")]
+mod conn;
+#[cfg(feature = "oracle")]
+mod engine;
+#[cfg(feature = "oracle")]
+mod rows;
+
+#[cfg(feature = "oracle")]
+pub use engine::OracleEngine;
