@@ -4,6 +4,10 @@
 //! tested in every build. The engine itself needs the `oracle` crate and is compiled only with
 //! `--features oracle`; a build without it answers `engine = "oracle"` with a usage error.
 
+mod condition;
 pub mod ddl;
+#[cfg(test)]
+mod golden;
 pub mod logminer;
+mod restate;
 pub mod types;
