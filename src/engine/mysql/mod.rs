@@ -13,7 +13,7 @@ mod catalog;
 pub use catalog::value_kind;
 mod checks;
 mod conn;
-mod ddl;
+pub(crate) mod ddl;
 mod ddl_replication;
 pub mod dialect;
 mod flavor;

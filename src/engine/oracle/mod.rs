@@ -4,11 +4,15 @@
 //! tested in every build. The engine itself needs the `oracle` crate and is compiled only with
 //! `--features oracle`; a build without it answers `engine = "oracle"` with a usage error.
 
+mod condition;
 pub mod ddl;
 pub mod errors;
+#[cfg(test)]
+mod golden;
 pub mod logminer;
-pub mod types;
+mod restate;
 pub mod sql;
+pub mod types;
 
 #[cfg(feature = "oracle")]
 mod apply;

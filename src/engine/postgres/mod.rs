@@ -7,7 +7,7 @@ mod catalog;
 mod changes;
 mod conn;
 mod copy;
-mod ddl;
+pub(crate) mod ddl;
 pub mod pgoutput;
 mod sql;
 pub mod types;
