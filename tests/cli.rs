@@ -144,3 +144,58 @@ fn every_example_project_file_is_valid() {
     }
     assert!(n >= 2, "no example project files found");
 }
+
+/// The default build has no Oracle engine: an Oracle project parses, and connecting says how
+/// to get a build that has one.
+#[cfg(not(feature = "oracle"))]
+#[test]
+fn an_oracle_project_on_a_build_without_oracle_says_how_to_build_one() {
+    let p = Project::new(
+        r#"
+[project]
+name = "ora"
+types = ["schema", "full"]
+[source]
+engine = "oracle"
+host = "127.0.0.1"
+user = "hr"
+service_name = "ORCLPDB1"
+[target]
+engine = "mariadb"
+host = "127.0.0.1"
+user = "root"
+[[objects]]
+include = "HR.*"
+"#,
+    );
+    // precheck reports a side it cannot connect to as a failed check and exits 3.
+    let out = p.expect(&["precheck"], 3);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("built without Oracle support") && text.contains("--features oracle"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_oracle_endpoint_must_name_its_service() {
+    let p = Project::new(
+        r#"
+[project]
+name = "ora"
+types = ["schema"]
+[source]
+engine = "oracle"
+host = "127.0.0.1"
+user = "hr"
+[target]
+engine = "mariadb"
+host = "127.0.0.1"
+user = "root"
+[[objects]]
+include = "HR.*"
+"#,
+    );
+    let err = stderr(&p.expect(&["precheck"], 2));
+    assert!(err.contains("service_name"), "{err}");
+}

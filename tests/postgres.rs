@@ -695,7 +695,10 @@ async fn an_overlong_numeric_from_postgres_stops_a_copy_into_mariadb_instead_of_
     p.expect(&["schema"], 0);
     let out = p.expect(&["full"], 3);
     let err = stderr(&out);
-    assert!(err.contains("Out of range") && err.contains("'n'") && err.contains("row 2"), "{err}");
+    assert!(
+        err.contains("Out of range") && err.contains("'n'") && err.contains("row 2"),
+        "{err}"
+    );
     let mut m = connect(second_port()).await;
     let n: Option<i64> = m.query_first(format!("SELECT COUNT(*) FROM `{dst}`.o")).await.unwrap();
     assert_eq!(n, Some(0), "nothing of the failed chunk is committed");

@@ -145,7 +145,12 @@ impl RawEndpoint {
         }
         // Oracle has no databases: omsctl's tables live in a schema (a user) named OMSCTL.
         let meta_database = self.meta_database.unwrap_or_else(|| {
-            if self.engine == EngineKind::Oracle { "OMSCTL" } else { "omsctl" }.to_string()
+            if self.engine == EngineKind::Oracle {
+                "OMSCTL"
+            } else {
+                "omsctl"
+            }
+            .to_string()
         });
         Ok(Endpoint {
             role,

@@ -441,7 +441,10 @@ pub async fn connect(ep: &Endpoint) -> Result<Arc<dyn Engine>> {
         EngineKind::Oracle => Ok(Arc::new(oracle::OracleEngine::new(ep)?)),
         #[cfg(not(feature = "oracle"))]
         EngineKind::Oracle => Err(crate::error::usage(
-            format!("{}.engine = \"oracle\", but this omsctl was built without Oracle support", ep.role),
+            format!(
+                "{}.engine = \"oracle\", but this omsctl was built without Oracle support",
+                ep.role
+            ),
             "build it with `cargo build --release --features oracle` (needs only a C compiler; Oracle Instant Client is loaded at run time)",
         )),
     }

@@ -241,6 +241,12 @@ impl Engine for MysqlEngine {
             plan.report.splice(0..0, notes);
             return plan;
         }
+        if source == EngineKind::Oracle {
+            let (catalog, notes) = crate::engine::oracle::types::catalog_as_mysql(catalog);
+            let mut plan = ddl::plan(&catalog, Flavor::MySql, self.flavor, mappings, opts);
+            plan.report.splice(0..0, notes);
+            return plan;
+        }
         let src = Flavor::from_kind(source).unwrap_or(Flavor::MySql);
         ddl::plan(catalog, src, self.flavor, mappings, opts)
     }

@@ -17,7 +17,11 @@ pub struct OracleApplier {
 }
 
 fn conflict(spec: &TableSpec, kind: &'static str, row: &[Value]) -> Conflict {
-    let key = if spec.key.is_empty() { row.to_vec() } else { spec.key_of(row) };
+    let key = if spec.key.is_empty() {
+        row.to_vec()
+    } else {
+        spec.key_of(row)
+    };
     Conflict {
         table: spec.id.to_string(),
         kind,

@@ -52,14 +52,9 @@ pub fn columns(c: &Connection, owner: &str) -> R<Vec<(String, Column)>> {
                 column_type,
                 kind,
                 nullable: s(&r, 8)? == "Y",
+                // The type mapping interprets Oracle's default text (SYSDATE, quoted literals …).
                 default: if default.is_empty() || identity || virtual_col {
                     ColumnDefault::None
-                } else if default.eq_ignore_ascii_case("null") {
-                    ColumnDefault::Null
-                } else if let Some(lit) = default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')) {
-                    ColumnDefault::Literal(lit.replace("''", "'"))
-                } else if default.parse::<f64>().is_ok() {
-                    ColumnDefault::Literal(default.to_string())
                 } else {
                     ColumnDefault::Expression(default.to_string())
                 },
@@ -67,7 +62,8 @@ pub fn columns(c: &Connection, owner: &str) -> R<Vec<(String, Column)>> {
                 on_update: None,
                 generated: virtual_col.then(|| (default.to_string(), false)),
                 charset: None,
-                collation: None,
+                // Oracle compares text byte by byte (NLS_COMP = BINARY): keys compare exactly.
+                collation: (kind == ValueKind::Text).then(|| "binary".to_string()),
                 comment: s(&r, 12)?,
                 labels: Vec::new(),
             },
@@ -127,13 +123,19 @@ pub fn read(c: &Connection, owner: &str, tables: &[String], views: &[String], ca
     }
     for r in c.query(q::CONSTRAINTS, &[&owner])? {
         let r = r?;
-        let Some(t) = by_table.get_mut(&s(&r, 0)?) else { continue };
+        let Some(t) = by_table.get_mut(&s(&r, 0)?) else {
+            continue;
+        };
         let (name, kind) = (s(&r, 1)?, s(&r, 2)?);
         let cols = s(&r, 7)?;
         match kind.as_str() {
             "P" | "U" => t.indexes.push(Index {
                 name,
-                kind: if kind == "P" { IndexKind::Primary } else { IndexKind::Unique },
+                kind: if kind == "P" {
+                    IndexKind::Primary
+                } else {
+                    IndexKind::Unique
+                },
                 columns: index_columns(&cols),
                 comment: String::new(),
             }),
@@ -159,7 +161,9 @@ pub fn read(c: &Connection, owner: &str, tables: &[String], views: &[String], ca
     }
     for r in c.query(q::INDEXES, &[&owner, &owner])? {
         let r = r?;
-        let Some(t) = by_table.get_mut(&s(&r, 0)?) else { continue };
+        let Some(t) = by_table.get_mut(&s(&r, 0)?) else {
+            continue;
+        };
         let (name, unique, itype) = (s(&r, 1)?, s(&r, 2)? == "UNIQUE", s(&r, 3)?);
         if itype.starts_with("FUNCTION-BASED") || itype == "DOMAIN" {
             cat.unsupported.push(Unsupported {

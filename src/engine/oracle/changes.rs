@@ -50,7 +50,10 @@ fn mine(c: &oracle::Connection, from: u64, to: u64, tables: &[TableId]) -> oracl
     c.execute(&logminer::start_logmnr(from, to), &[])?;
     let read = (|| {
         let mut out = Vec::new();
-        let mut stmt = c.statement(&logminer::contents_query(tables)).fetch_array_size(5000).build()?;
+        let mut stmt = c
+            .statement(&logminer::contents_query(tables))
+            .fetch_array_size(5000)
+            .build()?;
         for r in stmt.query(&[])? {
             let r = r?;
             out.push(ContentRow {
@@ -161,7 +164,10 @@ impl OracleChanges {
         let mut asm = Assembler::new(self.done + 1);
         let mut txns: Vec<Assembled> = Vec::new();
         for row in rows {
-            if let Some(a) = asm.push(row).map_err(|e| anyhow!("reading LogMiner on {}: {e}", self.ep))? {
+            if let Some(a) = asm
+                .push(row)
+                .map_err(|e| anyhow!("reading LogMiner on {}: {e}", self.ep))?
+            {
                 txns.push(a);
             }
         }
@@ -172,8 +178,14 @@ impl OracleChanges {
                 continue;
             };
             // Transactions sharing a commit SCN become one, so no checkpoint splits them.
-            if let (Some((s, ChangeEvent::Txn { changes, marked, .. })), ChangeEvent::Txn { changes: more, marked: m2, .. }) =
-                (merged.last_mut(), &ev)
+            if let (
+                Some((s, ChangeEvent::Txn { changes, marked, .. })),
+                ChangeEvent::Txn {
+                    changes: more,
+                    marked: m2,
+                    ..
+                },
+            ) = (merged.last_mut(), &ev)
                 && *s == scn
             {
                 changes.extend(more.iter().cloned());
@@ -186,7 +198,10 @@ impl OracleChanges {
         self.done = to;
         self.from = next_from;
         self.pending.push_back(ChangeEvent::Idle {
-            end: Position::OracleScn { scn: to, from: next_from },
+            end: Position::OracleScn {
+                scn: to,
+                from: next_from,
+            },
         });
         Ok(true)
     }
@@ -194,8 +209,17 @@ impl OracleChanges {
     /// An assembled transaction or DDL as a change event with its commit SCN.
     async fn event(&mut self, a: Assembled, window_from: u64) -> Result<Option<(u64, ChangeEvent)>> {
         match a {
-            Assembled::Ddl { owner, statement, scn, ts } => {
-                if !self.rules.iter().any(|r| r.include.split('.').next().is_some_and(|o| o == owner || o == "*")) {
+            Assembled::Ddl {
+                owner,
+                statement,
+                scn,
+                ts,
+            } => {
+                if !self
+                    .rules
+                    .iter()
+                    .any(|r| r.include.split('.').next().is_some_and(|o| o == owner || o == "*"))
+                {
                     return Ok(None);
                 }
                 self.columns.clear();
@@ -209,7 +233,9 @@ impl OracleChanges {
                     },
                 )))
             }
-            Assembled::Txn { commit_scn, ts, dml, .. } => {
+            Assembled::Txn {
+                commit_scn, ts, dml, ..
+            } => {
                 let end = Position::OracleScn {
                     scn: commit_scn,
                     from: window_from,

@@ -32,7 +32,7 @@ impl OracleEngine {
     /// Runs `f` on a new session.
     async fn with<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&oracle::Connection) -> oracle::Result<T> + Send + 'static,
+        f: impl FnOnce(&::oracle::Connection) -> ::oracle::Result<T> + Send + 'static,
     ) -> Result<T> {
         let c = self.conn().await?;
         blocking(&self.endpoint, move || f(&c)).await
@@ -40,11 +40,6 @@ impl OracleEngine {
 
     fn meta(&self) -> String {
         self.endpoint.meta_database.clone()
-    }
-
-    async fn scn(&self) -> Result<u64> {
-        self.with(|c| c.query_row(sql::checks::CURRENT_SCN, &[])?.get::<usize, u64>(0))
-            .await
     }
 
     /// The oldest open transaction's start, for a position that LogMiner can restart at.
@@ -108,7 +103,7 @@ impl Engine for OracleEngine {
                 let privs: Vec<String> = c
                     .query(sql::checks::PRIVILEGES, &[])?
                     .map(|r| r.and_then(|r| r.get::<usize, String>(0)))
-                    .collect::<oracle::Result<_>>()?;
+                    .collect::<::oracle::Result<_>>()?;
                 let has = |p: &str| privs.iter().any(|x| x == p);
                 let cs = c
                     .query_row(
@@ -280,8 +275,16 @@ impl Engine for OracleEngine {
             let owners: std::collections::BTreeSet<String> =
                 tables.iter().chain(&views).map(|t| t.database.clone()).collect();
             for o in owners {
-                let t: Vec<String> = tables.iter().filter(|t| t.database == o).map(|t| t.name.clone()).collect();
-                let v: Vec<String> = views.iter().filter(|t| t.database == o).map(|t| t.name.clone()).collect();
+                let t: Vec<String> = tables
+                    .iter()
+                    .filter(|t| t.database == o)
+                    .map(|t| t.name.clone())
+                    .collect();
+                let v: Vec<String> = views
+                    .iter()
+                    .filter(|t| t.database == o)
+                    .map(|t| t.name.clone())
+                    .collect();
                 catalog::read(c, &o, &t, &v, &mut cat)?;
             }
             Ok(cat)
@@ -322,7 +325,10 @@ impl Engine for OracleEngine {
     async fn table_has_rows(&self, id: &TableId) -> Result<Option<bool>> {
         let id = id.clone();
         self.with(move |c| {
-            match c.query_row(&format!("SELECT COUNT(*) FROM {} WHERE ROWNUM = 1", sql::table(&id)), &[]) {
+            match c.query_row(
+                &format!("SELECT COUNT(*) FROM {} WHERE ROWNUM = 1", sql::table(&id)),
+                &[],
+            ) {
                 Ok(r) => Ok(Some(r.get::<usize, u64>(0)? > 0)),
                 Err(e) if missing_table(&e) => Ok(None),
                 Err(e) => Err(e),
@@ -347,9 +353,7 @@ impl Engine for OracleEngine {
                 Ok(out)
             })
             .await?;
-        rows.into_iter()
-            .map(|r| r.map_err(|e| anyhow!("{id}: {e}")))
-            .collect()
+        rows.into_iter().map(|r| r.map_err(|e| anyhow!("{id}: {e}"))).collect()
     }
 
     async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
@@ -359,7 +363,11 @@ impl Engine for OracleEngine {
         let scn = position.scn();
         let mut readers: Vec<Box<dyn Reader>> = Vec::with_capacity(workers);
         for _ in 0..workers.max(1) {
-            readers.push(Box::new(OracleReader::new(self.conn().await?, self.endpoint.clone(), scn)));
+            readers.push(Box::new(OracleReader::new(
+                self.conn().await?,
+                self.endpoint.clone(),
+                scn,
+            )));
         }
         Ok((readers, true, Some(position)))
     }
@@ -378,7 +386,9 @@ impl Engine for OracleEngine {
     }
 
     async fn open_changes(&self, from: &Position, opts: &ChangeOpts) -> Result<Box<dyn ChangeStream>> {
-        Ok(Box::new(OracleChanges::open(self.conn().await?, &self.endpoint, from, opts).await?))
+        Ok(Box::new(
+            OracleChanges::open(self.conn().await?, &self.endpoint, from, opts).await?,
+        ))
     }
 
     async fn prepare_heartbeat(&self) -> Result<()> {
@@ -408,7 +418,7 @@ impl Engine for OracleEngine {
         let text = self
             .with(move |c| match c.query_row(&q, &[&project]) {
                 Ok(r) => Ok(Some(r.get::<usize, String>(0)?)),
-                Err(e) if missing_table(&e) || e.kind() == oracle::ErrorKind::NoDataFound => Ok(None),
+                Err(e) if missing_table(&e) || e.kind() == ::oracle::ErrorKind::NoDataFound => Ok(None),
                 Err(e) => Err(e),
             })
             .await?;
@@ -438,7 +448,10 @@ impl Engine for OracleEngine {
         let (meta, project) = (sql::ident(&self.meta()), project.to_string());
         self.with(move |c| {
             for t in ["incr_position", "incr_workers"] {
-                match c.execute(&format!("DELETE FROM {meta}.\"{t}\" WHERE \"project\" = :1"), &[&project]) {
+                match c.execute(
+                    &format!("DELETE FROM {meta}.\"{t}\" WHERE \"project\" = :1"),
+                    &[&project],
+                ) {
                     Ok(_) => {}
                     Err(e) if missing_table(&e) => {}
                     Err(e) => return Err(e),
@@ -474,7 +487,7 @@ impl Engine for OracleEngine {
                 );
                 let col = match r {
                     Ok(r) => r.get::<usize, String>(0)?,
-                    Err(e) if e.kind() == oracle::ErrorKind::NoDataFound => continue,
+                    Err(e) if e.kind() == ::oracle::ErrorKind::NoDataFound => continue,
                     Err(e) => return Err(e),
                 };
                 let next = c
@@ -498,7 +511,7 @@ impl Engine for OracleEngine {
                 &[&t.database, &t.name],
             ) {
                 Ok(r) => r.get::<usize, String>(0)?,
-                Err(e) if e.kind() == oracle::ErrorKind::NoDataFound => return Ok(()),
+                Err(e) if e.kind() == ::oracle::ErrorKind::NoDataFound => return Ok(()),
                 Err(e) => return Err(e),
             };
             // START WITH LIMIT VALUE: the identity continues after the largest value present.
@@ -522,17 +535,30 @@ impl Engine for OracleEngine {
         _target_of: &(dyn Fn(&TableId) -> Option<TableId> + Sync),
         _in_scope_db: &(dyn Fn(&str) -> bool + Sync),
     ) -> DdlAction {
-        let first = statement.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
-        if matches!(first.as_str(), "ANALYZE" | "OPTIMIZE" | "FLUSH" | "GRANT" | "REVOKE" | "SET" | "KILL") {
+        let first = statement
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        if matches!(
+            first.as_str(),
+            "ANALYZE" | "OPTIMIZE" | "FLUSH" | "GRANT" | "REVOKE" | "SET" | "KILL"
+        ) {
             return DdlAction::Ignore;
         }
         DdlAction::Unsupported {
-            reason: "DDL replication into Oracle is not supported: apply the equivalent statement on the target yourself".into(),
+            reason:
+                "DDL replication into Oracle is not supported: apply the equivalent statement on the target yourself"
+                    .into(),
         }
     }
 
     async fn reader(&self) -> Result<Box<dyn Reader>> {
-        Ok(Box::new(OracleReader::new(self.conn().await?, self.endpoint.clone(), None)))
+        Ok(Box::new(OracleReader::new(
+            self.conn().await?,
+            self.endpoint.clone(),
+            None,
+        )))
     }
 
     async fn writer(&self) -> Result<Box<dyn Writer>> {

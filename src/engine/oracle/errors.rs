@@ -68,9 +68,11 @@ pub fn diagnose(message: &str, ep: &Endpoint) -> (Kind, Option<String>) {
         ),
         Some(1291) | Some(1292) | Some(1284) => (
             Kind::PositionLost,
-            hint("the redo logs holding the needed SCN range are gone (archived logs deleted): \
+            hint(
+                "the redo logs holding the needed SCN range are gone (archived logs deleted): \
                   start again with `omsctl reset full --yes` (or keep archived logs longer with RMAN)"
-                .into()),
+                    .into(),
+            ),
         ),
         // Deadlock, snapshot too old, lost connection, resource busy: worth a retry.
         Some(60) | Some(1555) | Some(3113) | Some(3114) | Some(3135) | Some(54) | Some(12537) | Some(25408) => {
@@ -117,7 +119,10 @@ mod tests {
         assert_eq!(kind, Kind::Environment);
         assert_eq!(kind.exit_code(), 3);
         let hint = hint.unwrap();
-        assert!(hint.contains("Instant Client") && hint.contains("LD_LIBRARY_PATH"), "{hint}");
+        assert!(
+            hint.contains("Instant Client") && hint.contains("LD_LIBRARY_PATH"),
+            "{hint}"
+        );
     }
 
     #[test]

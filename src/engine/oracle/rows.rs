@@ -1,7 +1,7 @@
 //! Reading ranges (as of the copy's SCN, streamed in batches) and writing chunks (array INSERT
 //! and the fence row in one transaction) on Oracle.
 
-use super::conn::{Conn, blocking, classify, ora};
+use super::conn::{Conn, blocking, ora};
 use super::{errors, logminer, sql};
 use crate::config::{Endpoint, NonEmptyTarget};
 use crate::engine::{Checksum, ChunkStats, ChunkWrite, Reader, RowBatch, TableSpec, Writer};
@@ -93,7 +93,10 @@ impl OracleReader {
     ) -> Result<()> {
         let (c, kinds, id) = (self.conn.clone(), spec.kinds.clone(), spec.id.clone());
         let parsed = blocking(&self.endpoint, move || {
-            let mut stmt = c.statement(&q).fetch_array_size(batch_rows.clamp(100, 10_000) as u32).build()?;
+            let mut stmt = c
+                .statement(&q)
+                .fetch_array_size(batch_rows.clamp(100, 10_000) as u32)
+                .build()?;
             let mut batch = RowBatch::default();
             for r in stmt.query(&[])? {
                 let row = match fetch(&r?, &kinds)? {
@@ -102,10 +105,8 @@ impl OracleReader {
                 };
                 batch.bytes += row.iter().map(Value::size).sum::<usize>();
                 batch.rows.push(row);
-                if batch.rows.len() >= batch_rows || batch.bytes >= BATCH_BYTES {
-                    if !each(std::mem::take(&mut batch)) {
-                        return Ok(Ok(()));
-                    }
+                if (batch.rows.len() >= batch_rows || batch.bytes >= BATCH_BYTES) && !each(std::mem::take(&mut batch)) {
+                    return Ok(Ok(()));
                 }
             }
             batch.end = true;
@@ -290,9 +291,4 @@ impl Writer for OracleWriter {
 /// Whether an error is ORA-00942 (omsctl's tables not created yet).
 pub fn missing_table(e: &oracle::Error) -> bool {
     ora(e) == Some(errors::NO_TABLE)
-}
-
-/// Classifies for `ep` (used where a blocking closure returns our own error type).
-pub fn oracle_error(e: &oracle::Error, ep: &Endpoint) -> anyhow::Error {
-    classify(e, ep)
 }

@@ -64,7 +64,11 @@ pub fn literal(v: &Value, kind: ValueKind) -> Result<String, String> {
         }
         Value::Bytes(b) if kind == ValueKind::Decimal || kind == ValueKind::Integer || kind == ValueKind::Bit => {
             let t = std::str::from_utf8(b).map_err(|_| "a number that is not text".to_string())?;
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')) {
+            if t.is_empty()
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+            {
                 return Err(format!("{t:?} is not a number"));
             }
             t.to_string()
@@ -131,7 +135,11 @@ pub fn range_where(spec: &TableSpec, range: &KeyRange) -> Result<String, String>
     if let Some(f) = &spec.filter {
         parts.push(format!("({f})"));
     }
-    Ok(if parts.is_empty() { "1 = 1".into() } else { parts.join(" AND ") })
+    Ok(if parts.is_empty() {
+        "1 = 1".into()
+    } else {
+        parts.join(" AND ")
+    })
 }
 
 fn as_of(scn: Option<u64>) -> String {
@@ -151,7 +159,12 @@ pub fn read_expr(col: &str, native: &str) -> String {
 }
 
 /// The rows of a range in key order, as of `scn` (the copy's consistent point).
-pub fn select_range(spec: &TableSpec, natives: &[String], range: &KeyRange, scn: Option<u64>) -> Result<String, String> {
+pub fn select_range(
+    spec: &TableSpec,
+    natives: &[String],
+    range: &KeyRange,
+    scn: Option<u64>,
+) -> Result<String, String> {
     let cols: Vec<String> = spec.columns.iter().zip(natives).map(|(c, n)| read_expr(c, n)).collect();
     let order = if spec.key.is_empty() {
         String::new()
@@ -174,7 +187,10 @@ pub fn boundaries(spec: &TableSpec, chunk: u64) -> String {
         "SELECT {k} FROM (SELECT {k}, ROW_NUMBER() OVER (ORDER BY {k}) AS omsctl_rn FROM {}{}) \
          WHERE MOD(omsctl_rn, {chunk}) = 0 ORDER BY {k}",
         table(&spec.id),
-        spec.filter.as_ref().map(|f| format!(" WHERE ({f})")).unwrap_or_default(),
+        spec.filter
+            .as_ref()
+            .map(|f| format!(" WHERE ({f})"))
+            .unwrap_or_default(),
     )
 }
 
@@ -261,7 +277,12 @@ pub fn bind_expr(n: usize, kind: ValueKind) -> String {
 /// An array INSERT of one row's binds (the client sends many rows per round trip).
 pub fn insert(spec: &TableSpec) -> String {
     let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
-    let binds: Vec<String> = spec.kinds.iter().enumerate().map(|(i, k)| bind_expr(i + 1, *k)).collect();
+    let binds: Vec<String> = spec
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| bind_expr(i + 1, *k))
+        .collect();
     format!(
         "INSERT INTO {} ({}) VALUES ({})",
         table(&spec.id),
@@ -324,7 +345,11 @@ pub fn insert_literal(spec: &TableSpec, row: &[Value]) -> Result<String, String>
 /// Deletes one row (keyless tables: one of the identical rows).
 pub fn delete_one(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
     let limit = if spec.key.is_empty() { " AND ROWNUM = 1" } else { "" };
-    Ok(format!("DELETE FROM {} WHERE {}{limit}", table(&spec.id), row_match(spec, row)?))
+    Ok(format!(
+        "DELETE FROM {} WHERE {}{limit}",
+        table(&spec.id),
+        row_match(spec, row)?
+    ))
 }
 
 /// A MERGE that makes the row equal to `row` (repair SQL; keyed tables).
@@ -387,7 +412,9 @@ pub fn meta_tables(meta: &str) -> Vec<String> {
             "CREATE TABLE {m}.\"incr_workers\" (\"project\" VARCHAR2(128) NOT NULL, \"worker\" NUMBER(5) NOT NULL, \
              \"position\" VARCHAR2(512) NOT NULL, PRIMARY KEY (\"project\", \"worker\"))"
         ),
-        format!("CREATE TABLE {m}.\"heartbeat\" (\"project\" VARCHAR2(128) PRIMARY KEY, \"sent_ms\" NUMBER(19) NOT NULL)"),
+        format!(
+            "CREATE TABLE {m}.\"heartbeat\" (\"project\" VARCHAR2(128) PRIMARY KEY, \"sent_ms\" NUMBER(19) NOT NULL)"
+        ),
     ]
 }
 
@@ -398,10 +425,20 @@ pub fn merge_meta(meta: &str, tbl: &str, keys: &[(&str, String)], values: &[(&st
         .chain(values)
         .map(|(c, v)| format!("{v} AS {}", ident(c)))
         .collect();
-    let on: Vec<String> = keys.iter().map(|(c, _)| format!("t.{c} = s.{c}", c = ident(c))).collect();
-    let sets: Vec<String> = values.iter().map(|(c, _)| format!("t.{c} = s.{c}", c = ident(c))).collect();
+    let on: Vec<String> = keys
+        .iter()
+        .map(|(c, _)| format!("t.{c} = s.{c}", c = ident(c)))
+        .collect();
+    let sets: Vec<String> = values
+        .iter()
+        .map(|(c, _)| format!("t.{c} = s.{c}", c = ident(c)))
+        .collect();
     let cols: Vec<String> = keys.iter().chain(values).map(|(c, _)| ident(c)).collect();
-    let vals: Vec<String> = keys.iter().chain(values).map(|(c, _)| format!("s.{}", ident(c))).collect();
+    let vals: Vec<String> = keys
+        .iter()
+        .chain(values)
+        .map(|(c, _)| format!("s.{}", ident(c)))
+        .collect();
     format!(
         "MERGE INTO {}.{} t USING (SELECT {} FROM dual) s ON ({}) WHEN MATCHED THEN UPDATE SET {} \
          WHEN NOT MATCHED THEN INSERT ({}) VALUES ({})",
@@ -447,12 +484,14 @@ pub mod catalog {
         ORDER BY i.TABLE_NAME, i.INDEX_NAME";
     pub const SEQUENCES: &str = "SELECT SEQUENCE_NAME, LAST_NUMBER FROM ALL_SEQUENCES WHERE SEQUENCE_OWNER = :1 \
         AND SEQUENCE_NAME NOT LIKE 'ISEQ$$%' ORDER BY SEQUENCE_NAME";
-    pub const TRIGGERS: &str = "SELECT TABLE_NAME, TRIGGER_NAME FROM ALL_TRIGGERS WHERE TABLE_OWNER = :1 ORDER BY TRIGGER_NAME";
+    pub const TRIGGERS: &str =
+        "SELECT TABLE_NAME, TRIGGER_NAME FROM ALL_TRIGGERS WHERE TABLE_OWNER = :1 ORDER BY TRIGGER_NAME";
 }
 
 /// Server and capture checks.
 pub mod checks {
-    pub const VERSION: &str = "SELECT VERSION_FULL FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle%' AND ROWNUM = 1";
+    pub const VERSION: &str =
+        "SELECT VERSION_FULL FROM PRODUCT_COMPONENT_VERSION WHERE PRODUCT LIKE 'Oracle%' AND ROWNUM = 1";
     pub const LOG_MODE: &str = "SELECT LOG_MODE, SUPPLEMENTAL_LOG_DATA_MIN, SUPPLEMENTAL_LOG_DATA_PK, SUPPLEMENTAL_LOG_DATA_ALL FROM V$DATABASE";
     pub const CURRENT_SCN: &str = "SELECT CURRENT_SCN FROM V$DATABASE";
     /// Tables with their own supplemental log groups of all columns (`:1` owner).
@@ -463,7 +502,9 @@ pub mod checks {
         WHERE PARAMETER IN ('NLS_CHARACTERSET', 'NLS_NCHAR_CHARACTERSET', 'NLS_LENGTH_SEMANTICS')";
     /// The SCN of the first commit at or after a unix time.
     pub fn scn_at(unix_s: u64) -> String {
-        format!("SELECT TIMESTAMP_TO_SCN(TIMESTAMP '1970-01-01 00:00:00 +00:00' + NUMTODSINTERVAL({unix_s}, 'SECOND')) FROM dual")
+        format!(
+            "SELECT TIMESTAMP_TO_SCN(TIMESTAMP '1970-01-01 00:00:00 +00:00' + NUMTODSINTERVAL({unix_s}, 'SECOND')) FROM dual"
+        )
     }
 }
 
@@ -486,7 +527,12 @@ mod tests {
         TableSpec {
             id: TableId::new("HR", "EMP"),
             columns: vec!["ID".into(), "SUB".into(), "NAME".into(), "HIRED".into()],
-            kinds: vec![ValueKind::Integer, ValueKind::Integer, ValueKind::Text, ValueKind::DateTime],
+            kinds: vec![
+                ValueKind::Integer,
+                ValueKind::Integer,
+                ValueKind::Text,
+                ValueKind::DateTime,
+            ],
             key,
             unique: vec![],
             compare: vec![KeyCompare::Exact; 4],
@@ -515,7 +561,17 @@ mod tests {
             upper: Some(vec![Value::Int(7)]),
         };
         assert_eq!(range_where(&one, &r).unwrap(), "((\"ID\" <= 7))");
-        assert_eq!(range_where(&one, &KeyRange { lower: None, upper: None }).unwrap(), "1 = 1");
+        assert_eq!(
+            range_where(
+                &one,
+                &KeyRange {
+                    lower: None,
+                    upper: None
+                }
+            )
+            .unwrap(),
+            "1 = 1"
+        );
     }
 
     #[test]
@@ -524,7 +580,16 @@ mod tests {
         let natives: Vec<String> = ["number", "number", "varchar2", "timestamp with time zone"]
             .map(String::from)
             .to_vec();
-        let q = select_range(&s, &natives, &KeyRange { lower: None, upper: None }, Some(42)).unwrap();
+        let q = select_range(
+            &s,
+            &natives,
+            &KeyRange {
+                lower: None,
+                upper: None,
+            },
+            Some(42),
+        )
+        .unwrap();
         assert_eq!(
             q,
             "SELECT \"ID\", \"SUB\", \"NAME\", SYS_EXTRACT_UTC(\"HIRED\") FROM \"HR\".\"EMP\" AS OF SCN 42 WHERE 1 = 1 ORDER BY \"ID\""
@@ -551,12 +616,18 @@ mod tests {
             literal(&Value::Date(2024, 3, 31, 1, 2, 3, 450000), ValueKind::DateTime).unwrap(),
             "TIMESTAMP '2024-03-31 01:02:03.450000'"
         );
-        assert_eq!(literal(&Value::Double(f64::NAN), ValueKind::Double).unwrap(), "TO_BINARY_DOUBLE('NaN')");
+        assert_eq!(
+            literal(&Value::Double(f64::NAN), ValueKind::Double).unwrap(),
+            "TO_BINARY_DOUBLE('NaN')"
+        );
         assert_eq!(
             literal(&Value::Double(f64::NEG_INFINITY), ValueKind::Double).unwrap(),
             "TO_BINARY_DOUBLE('-Inf')"
         );
-        assert_eq!(literal(&Value::Double(1.5), ValueKind::Double).unwrap(), "TO_BINARY_DOUBLE('1.5e0')");
+        assert_eq!(
+            literal(&Value::Double(1.5), ValueKind::Double).unwrap(),
+            "TO_BINARY_DOUBLE('1.5e0')"
+        );
         // Long text is joined from CLOB pieces cut on character boundaries.
         let long = "é".repeat(3000);
         let l = literal(&t(&long), ValueKind::Text).unwrap();
@@ -578,8 +649,21 @@ mod tests {
         let mut kinds = s.kinds.clone();
         kinds[1] = ValueKind::Decimal;
         let s = TableSpec { kinds, ..s };
-        let q = checksum(&s, &natives, &types, &KeyRange { lower: None, upper: None }, None).unwrap();
-        assert!(q.contains("NVL2(\"ID\", LENGTHB(TO_CHAR(\"ID\")) || ':' || TO_CHAR(\"ID\"), 'N')"), "{q}");
+        let q = checksum(
+            &s,
+            &natives,
+            &types,
+            &KeyRange {
+                lower: None,
+                upper: None,
+            },
+            None,
+        )
+        .unwrap();
+        assert!(
+            q.contains("NVL2(\"ID\", LENGTHB(TO_CHAR(\"ID\")) || ':' || TO_CHAR(\"ID\"), 'N')"),
+            "{q}"
+        );
         assert!(q.contains("TO_CHAR(\"SUB\", 'FM999990.00')"), "{q}");
         assert!(q.contains("TO_CHAR(\"HIRED\", 'YYYY-MM-DD HH24:MI:SS')"), "{q}");
         assert!(q.contains(" || '|' || "), "{q}");

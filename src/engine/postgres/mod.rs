@@ -429,6 +429,13 @@ impl Engine for PgEngine {
     }
 
     fn plan_ddl(&self, catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], opts: &DdlOptions) -> DdlPlan {
+        if source == EngineKind::Oracle {
+            // Oracle columns restated as PostgreSQL types, then planned like a PostgreSQL source.
+            let (catalog, notes) = crate::engine::oracle::types::catalog_as_postgres(catalog);
+            let mut plan = ddl::plan(&catalog, EngineKind::Postgres, mappings, opts);
+            plan.report.splice(0..0, notes);
+            return plan;
+        }
         ddl::plan(catalog, source, mappings, opts)
     }
 
