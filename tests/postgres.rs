@@ -709,3 +709,58 @@ async fn an_overlong_numeric_from_postgres_stops_a_copy_into_mariadb_instead_of_
     drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ignoring_conflicts_into_postgres_keeps_the_targets_rows_and_logs_their_keys() {
+    let (src, dst, name) = (unique("ign_src"), unique("ign_dst"), unique("ign"));
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+    let mut m = connect(mariadb_port()).await;
+    m.query_drop(format!(
+        "CREATE DATABASE `{src}`; USE `{src}`; CREATE TABLE `{src}`.t (id INT PRIMARY KEY, v VARCHAR(10), u INT UNIQUE); \
+         INSERT INTO `{src}`.t SELECT seq, 'src', seq FROM seq_1_to_100; \
+         CREATE TABLE `{src}`.k (v VARCHAR(10)); INSERT INTO `{src}`.k VALUES ('a'), ('a')"
+    ))
+    .await
+    .unwrap();
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{dst}\""))
+        .await
+        .unwrap();
+    let d = pg(&dst).await;
+    // id 5 holds other values; id 900 holds u = 7, which the source's row 7 also has.
+    d.batch_execute(
+        "CREATE TABLE public.t (id int PRIMARY KEY, v varchar(10), u int UNIQUE);
+         CREATE TABLE public.k (v varchar(10));
+         INSERT INTO t VALUES (5, 'kept', 5000), (900, 'extra', 7); INSERT INTO k VALUES ('b')",
+    )
+    .await
+    .unwrap();
+    let p = Project::new(&format!(
+        "{}[full]\non_nonempty_target = \"ignore\"\n",
+        toml_types(
+            &name,
+            ("mariadb", mariadb_port()),
+            ("postgres", pg_port()),
+            &format!("{src}.*"),
+            &dst,
+            "\"full\"",
+        )
+    ));
+    p.expect(&["full"], 0);
+    let v: String = d.query_one("SELECT v FROM t WHERE id = 5", &[]).await.unwrap().get(0);
+    assert_eq!(v, "kept");
+    let n: i64 = d.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
+    assert_eq!(n, 100, "98 copied rows + the two the target held");
+    let n: i64 = d.query_one("SELECT count(*) FROM k", &[]).await.unwrap().get(0);
+    assert_eq!(n, 3, "keyless rows are appended");
+    let conflicts = std::fs::read_to_string(p.state_dir(&name).join("full-conflicts.jsonl")).unwrap();
+    assert!(
+        conflicts.contains("\"key\":[\"5\"]") && conflicts.contains("\"key\":[\"7\"]"),
+        "{conflicts}"
+    );
+    drop(d);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+}

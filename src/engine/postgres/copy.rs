@@ -183,9 +183,17 @@ impl PgWriter {
     async fn copy_chunk(&mut self, job: &ChunkWrite<'_>, rx: &mut mpsc::Receiver<RowBatch>) -> Result<ChunkStats> {
         let spec = job.spec;
         let mut stats = ChunkStats::default();
+        let ignore = job.on_nonempty == NonEmptyTarget::Ignore;
+        let copy = if ignore {
+            // Rows go to a staging table first, so that rows already there can be kept.
+            self.run(&sql::create_stage(spec)).await?;
+            sql::copy_into_stage(spec)
+        } else {
+            sql::copy_in(spec)
+        };
         let sink = self
             .client
-            .copy_in::<_, Bytes>(&sql::copy_in(spec))
+            .copy_in::<_, Bytes>(&copy)
             .await
             .map_err(|e| classify(e, &self.endpoint))?;
         pin_mut!(sink);
@@ -220,6 +228,23 @@ impl PgWriter {
             anyhow::bail!("the reader of {} stopped before the end of its range", spec.id);
         }
         sink.finish().await.map_err(|e| classify(e, &self.endpoint))?;
+        if ignore {
+            let kept = self
+                .client
+                .query(&sql::insert_from_stage(spec), &[])
+                .await
+                .map_err(|e| classify(e, &self.endpoint))?;
+            for r in &kept {
+                let key = spec
+                    .key
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &i)| types::parse(r.get(j), spec.kinds[i]).map_err(|e| anyhow!("{}: {e}", spec.id)))
+                    .collect::<Result<Vec<Value>>>()?;
+                stats.conflicts.push(key);
+            }
+            stats.rows -= kept.len() as u64;
+        }
         Ok(stats)
     }
 }
@@ -227,12 +252,6 @@ impl PgWriter {
 #[async_trait]
 impl Writer for PgWriter {
     async fn write_chunk(&mut self, job: ChunkWrite<'_>, mut rx: mpsc::Receiver<RowBatch>) -> Result<ChunkStats> {
-        if job.on_nonempty == NonEmptyTarget::Ignore {
-            return Err(crate::error::usage(
-                "full.on_nonempty_target = \"ignore\" is not supported for a PostgreSQL target yet",
-                "empty the target tables, or use on_nonempty_target = \"stop\"",
-            ));
-        }
         self.run("BEGIN").await?;
         let copied = self.copy_chunk(&job, &mut rx).await;
         let stats = match copied {

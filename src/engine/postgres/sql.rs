@@ -134,8 +134,56 @@ pub fn checksum(spec: &TableSpec, native: &[String], range: &KeyRange) -> Result
 
 /// `COPY table (cols) FROM STDIN` in text format.
 pub fn copy_in(spec: &TableSpec) -> String {
+    copy_into(&table(&spec.id), spec)
+}
+
+fn copy_into(target: &str, spec: &TableSpec) -> String {
     let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
-    format!("COPY {} ({}) FROM STDIN", table(&spec.id), cols.join(", "))
+    format!("COPY {target} ({}) FROM STDIN", cols.join(", "))
+}
+
+/// The staging table of a chunk that must not overwrite rows (on_nonempty_target = "ignore"):
+/// the target's columns, no constraints, dropped at commit.
+pub const STAGE: &str = "omsctl_stage";
+
+pub fn create_stage(spec: &TableSpec) -> String {
+    let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
+    format!(
+        "CREATE TEMP TABLE {STAGE} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
+        cols.join(", "),
+        table(&spec.id)
+    )
+}
+
+pub fn copy_into_stage(spec: &TableSpec) -> String {
+    copy_into(STAGE, spec)
+}
+
+/// Moves the staged rows into the table, keeping rows already there (any unique key), and
+/// returns the keys, as text, of the staged rows that were not inserted (their conflicts).
+/// Keyless tables append (rows that would break a unique index are skipped).
+pub fn insert_from_stage(spec: &TableSpec) -> String {
+    let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
+    let list = cols.join(", ");
+    if spec.key.is_empty() {
+        return format!(
+            "INSERT INTO {} ({list}) SELECT {list} FROM {STAGE} ON CONFLICT DO NOTHING",
+            table(&spec.id)
+        );
+    }
+    let keys = key_cols(spec);
+    let k = keys.join(", ");
+    let sk: Vec<String> = keys.iter().map(|c| format!("s.{c}")).collect();
+    let ik: Vec<String> = keys.iter().map(|c| format!("i.{c}")).collect();
+    let texts: Vec<String> = sk.iter().map(|c| format!("{c}::text")).collect();
+    format!(
+        "WITH i AS (INSERT INTO {} ({list}) SELECT {list} FROM {STAGE} ON CONFLICT DO NOTHING RETURNING {k}) \
+         SELECT {} FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM i WHERE ({}) = ({}))",
+        table(&spec.id),
+        texts.join(", "),
+        ik.join(", "),
+        sk.join(", ")
+    )
 }
 
 pub fn row_literals(spec: &TableSpec, row: &[Value]) -> Result<Vec<String>, String> {
