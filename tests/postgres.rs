@@ -764,3 +764,42 @@ async fn ignoring_conflicts_into_postgres_keeps_the_targets_rows_and_logs_their_
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;
 }
+
+/// `incr --once` replays every transaction committed before it started, also those committed
+/// with synchronous_commit = off whose WAL the server had not flushed yet (logical decoding
+/// reads only flushed WAL).
+#[tokio::test(flavor = "multi_thread")]
+async fn incr_once_replays_asynchronously_committed_transactions_too() {
+    let (src, dst, name) = (unique("async_src"), unique("async_dst"), unique("asyncc"));
+    pg_source(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    let p = Project::new(&toml_types(
+        &name,
+        ("postgres", pg_port()),
+        ("mariadb", second_port()),
+        &format!("{src}.public.*"),
+        &dst,
+        "\"schema\", \"full\", \"incr\", \"verify\"",
+    ));
+    p.expect(&["run"], 0);
+    let s = pg(&src).await;
+    for round in 0..3 {
+        s.batch_execute("SET synchronous_commit = off").await.unwrap();
+        s.batch_execute(&format!(
+            "DO $$ BEGIN FOR i IN 1..3000 LOOP
+               INSERT INTO t (id, v) VALUES ({round} * 100000 + 10000 + i, 'x'); COMMIT;
+             END LOOP; END $$;"
+        ))
+        .await
+        .unwrap();
+        p.expect(&["incr", "--once"], 0);
+        let want: i64 = s.query_one("SELECT count(*) FROM t", &[]).await.unwrap().get(0);
+        let mut m = connect(second_port()).await;
+        let got: Option<i64> = m.query_first(format!("SELECT COUNT(*) FROM `{dst}`.t")).await.unwrap();
+        assert_eq!(got, Some(want), "round {round}: rows on the target after incr --once");
+    }
+    p.expect(&["release", "--yes"], 0);
+    drop(s);
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

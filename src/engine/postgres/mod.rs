@@ -538,6 +538,21 @@ impl Engine for PgEngine {
 
     async fn current_position(&self) -> Result<Option<Position>> {
         let c = self.client().await?;
+        // Transactions committed with synchronous_commit = off may not be written yet, so the
+        // write position could stop short of them (and logical decoding reads only flushed
+        // WAL): a synchronous commit of our own flushes everything committed before it. It
+        // must write WAL to be flushed: a transactional logical message (pgoutput sends none
+        // unless asked, and the transaction holds no row change).
+        // Without the right to emit one, asynchronous commits show up at the next run.
+        if let Err(e) = c
+            .batch_execute(
+                "BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_logical_emit_message(true, 'omsctl', 'flush'); COMMIT",
+            )
+            .await
+        {
+            tracing::warn!("cannot flush the WAL before reading its position: {}", conn::message(&e));
+            let _ = c.batch_execute("ROLLBACK").await;
+        }
         let r = c
             .query_one("SELECT pg_current_wal_lsn()::text", &[])
             .await
