@@ -123,6 +123,20 @@ pub struct Checksum {
     pub sum: String,
 }
 
+/// How a server hashes the rows of a range for verify; both sides of a comparison use the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecksumKind {
+    /// The sum of the first 64 bits of the MD5 of each row's length-prefixed text: every
+    /// engine computes it, so it works across engines.
+    Md5,
+    /// The sum of the CRC32 of each row's columns joined by '#' with a NULL map (the text
+    /// pt-table-checksum hashes): the MySQL family only, and about 3× cheaper for the server.
+    /// A range that differs goes unnoticed with a chance of about 2⁻³²; a single changed byte
+    /// is always noticed.
+    Crc32,
+}
+
 /// The progress fence written in the same transaction as a chunk's rows.
 #[derive(Debug, Clone)]
 pub struct Fence {
@@ -329,8 +343,9 @@ pub trait Reader: Send {
     ) -> Result<()>;
     /// All rows of `range` (verify's row diff).
     async fn read_rows(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Vec<Row>>;
-    /// The server-side checksum of `range`.
-    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Checksum>;
+    /// The server-side checksum of `range`, computed as `kind` (one of the engine's
+    /// [`Engine::checksum_kinds`]).
+    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange, kind: ChecksumKind) -> Result<Checksum>;
 }
 
 /// A connection-holding writer on the target.
@@ -425,9 +440,23 @@ pub trait Engine: Send + Sync {
     async fn fences(&self, project: &str) -> Result<BTreeMap<String, BTreeMap<u32, u64>>>;
     /// Forgets the project's fences (reset full).
     async fn clear_fences(&self, project: &str) -> Result<()>;
+    /// The row checksums this engine computes, cheapest first; verify uses the first one the
+    /// other side computes too.
+    fn checksum_kinds(&self) -> &'static [ChecksumKind] {
+        &[ChecksumKind::Md5]
+    }
     /// Renders repair SQL for review (values as literals).
     fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String>;
     async fn close(&self);
+}
+
+/// The checksum both engines compute, preferring the source's order.
+pub fn common_checksum(a: &dyn Engine, b: &dyn Engine) -> ChecksumKind {
+    a.checksum_kinds()
+        .iter()
+        .copied()
+        .find(|k| b.checksum_kinds().contains(k))
+        .unwrap_or(ChecksumKind::Md5)
 }
 
 /// Connects to an endpoint with the engine it names. The only `match` on engine kind.
@@ -447,5 +476,39 @@ pub async fn connect(ep: &Endpoint) -> Result<Arc<dyn Engine>> {
             ),
             "build it with `cargo build --release --features oracle` (needs only a C compiler; Oracle Instant Client is loaded at run time)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engines(src: &str, dst: &str) -> (Arc<dyn Engine>, Arc<dyn Engine>) {
+        let p = crate::config::parse(
+            &format!(
+                "[project]\nname = \"c\"\ntypes = [\"verify\"]\n[source]\nengine = \"{src}\"\nhost = \"h\"\nuser = \"u\"\n\
+                 [target]\nengine = \"{dst}\"\nhost = \"h\"\nuser = \"u\"\n[[objects]]\ninclude = \"{}\"\n",
+                if src == "postgres" { "d.public.*" } else { "d.*" }
+            ),
+            std::path::Path::new("c.toml"),
+        )
+        .unwrap();
+        let make = |ep: &Endpoint| -> Arc<dyn Engine> {
+            match ep.engine {
+                EngineKind::Postgres => Arc::new(postgres::PgEngine::new(ep).unwrap()),
+                _ => Arc::new(mysql::MysqlEngine::new(ep).unwrap()),
+            }
+        };
+        (make(&p.source), make(&p.target))
+    }
+
+    #[test]
+    fn verify_uses_crc32_between_mysql_family_servers_and_md5_across_engines() {
+        let (a, b) = engines("mariadb", "oceanbase");
+        assert_eq!(common_checksum(a.as_ref(), b.as_ref()), ChecksumKind::Crc32);
+        let (a, b) = engines("mariadb", "postgres");
+        assert_eq!(common_checksum(a.as_ref(), b.as_ref()), ChecksumKind::Md5);
+        let (a, b) = engines("postgres", "mariadb");
+        assert_eq!(common_checksum(a.as_ref(), b.as_ref()), ChecksumKind::Md5);
     }
 }

@@ -4,7 +4,7 @@
 //! (source as truth) to the state directory; `--repair` applies it and re-verifies.
 
 use super::{Ctx, StageOpts, StageOutcome, scope};
-use crate::engine::{Checksum, Engine, Reader, TableSpec};
+use crate::engine::{Checksum, ChecksumKind, Engine, Reader, TableSpec};
 use crate::error::{interrupted, kind_of};
 use crate::model::catalog::TableId;
 use crate::model::range::KeyRange;
@@ -75,6 +75,8 @@ struct TableRun {
 }
 
 struct Shared {
+    /// The row hash both servers compute (the cheapest they share).
+    checksum: ChecksumKind,
     jobs: Mutex<VecDeque<(usize, KeyRange)>>,
     tables: Mutex<Vec<TableRun>>,
     cancel: tokio::sync::watch::Receiver<bool>,
@@ -334,6 +336,7 @@ async fn check_all(
 ) -> Result<Vec<TableRun>> {
     let workers = ctx.project.verify.concurrency.min(jobs.len().max(1));
     let shared = Arc::new(Shared {
+        checksum: crate::engine::common_checksum(source.as_ref(), target.as_ref()),
         jobs: Mutex::new(jobs),
         tables: Mutex::new(runs),
         cancel: ctx.cancel.clone(),
@@ -389,7 +392,8 @@ async fn worker(shared: Arc<Shared>, mut sr: Box<dyn Reader>, mut tr: Box<dyn Re
             };
             (t[idx].src.clone(), t[idx].tgt.clone())
         };
-        let (a, b) = tokio::join!(sr.checksum(&src, &range), tr.checksum(&tgt, &range));
+        let kind = shared.checksum;
+        let (a, b) = tokio::join!(sr.checksum(&src, &range, kind), tr.checksum(&tgt, &range, kind));
         let (a, b): (Checksum, Checksum) = (a?, b?);
         let rows = if a == b {
             None

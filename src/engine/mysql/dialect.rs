@@ -173,6 +173,39 @@ pub fn checksum(spec: &TableSpec, range: &KeyRange, flavor: Flavor) -> (String, 
     )
 }
 
+/// Row count and the sum of each row's CRC32 over `range` ([`ChecksumKind::Crc32`]): the
+/// columns joined by '#', then a map of which are NULL (CONCAT_WS skips NULLs), as
+/// pt-table-checksum hashes rows; texts converted as in [`checksum`].
+///
+/// [`ChecksumKind::Crc32`]: crate::engine::ChecksumKind::Crc32
+pub fn checksum_crc32(spec: &TableSpec, range: &KeyRange, flavor: Flavor) -> (String, Vec<Value>) {
+    let (w, p) = range_where(spec, range);
+    let mut terms: Vec<String> = Vec::with_capacity(spec.columns.len() + 1);
+    let mut nulls: Vec<String> = Vec::with_capacity(spec.columns.len());
+    for (c, k) in spec.columns.iter().zip(&spec.kinds) {
+        let q = quote(c);
+        terms.push(match k {
+            ValueKind::Text | ValueKind::Enum | ValueKind::Set | ValueKind::Json
+                if flavor.may_hold_non_utf8mb4_text() =>
+            {
+                format!("CONVERT({q} USING utf8mb4)")
+            }
+            ValueKind::Bit => format!("CAST({q} AS UNSIGNED)"),
+            _ => q.clone(),
+        });
+        nulls.push(format!("ISNULL({q})"));
+    }
+    terms.push(format!("CONCAT({})", nulls.join(", ")));
+    (
+        format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CRC32(CONCAT_WS('#', {}))), 0) AS CHAR) FROM {} WHERE {w}",
+            terms.join(", "),
+            table(&spec.id)
+        ),
+        p,
+    )
+}
+
 /// A multi-row INSERT with `rows` placeholders groups.
 pub fn insert(spec: &TableSpec, rows: usize) -> String {
     let one = format!("({})", vec!["?"; spec.columns.len()].join(", "));
@@ -416,6 +449,18 @@ mod tests {
             unique: Vec::new(),
             filter: None,
         }
+    }
+
+    #[test]
+    fn crc32_checksums_hash_columns_and_a_null_map() {
+        let (q, p) = checksum_crc32(&spec(vec![0]), &KeyRange::all(), Flavor::MariaDb);
+        assert!(p.is_empty());
+        assert!(
+            q.starts_with(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(CRC32(CONCAT_WS('#', `a`, CONVERT(`b` USING utf8mb4), `c`, CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`c`))))), 0) AS CHAR) FROM `d`.`t` WHERE"
+            ),
+            "{q}"
+        );
     }
 
     #[test]

@@ -646,6 +646,10 @@ impl Engine for MysqlEngine {
         }
     }
 
+    fn checksum_kinds(&self) -> &'static [ChecksumKind] {
+        &[ChecksumKind::Crc32, ChecksumKind::Md5]
+    }
+
     fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String> {
         deletes
             .iter()

@@ -4,7 +4,7 @@ use super::conn::classify;
 use super::dialect;
 use super::values::{from_mysql, into_mysql, row};
 use crate::config::Endpoint;
-use crate::engine::{Checksum, Reader, RowBatch, TableSpec};
+use crate::engine::{Checksum, ChecksumKind, Reader, RowBatch, TableSpec};
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value};
 use anyhow::{Context, Result};
@@ -67,8 +67,11 @@ impl Reader for MysqlReader {
         Ok(rows.into_iter().map(row).collect())
     }
 
-    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Checksum> {
-        let (sql, p) = dialect::checksum(spec, range, self.flavor);
+    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange, kind: ChecksumKind) -> Result<Checksum> {
+        let (sql, p) = match kind {
+            ChecksumKind::Md5 => dialect::checksum(spec, range, self.flavor),
+            ChecksumKind::Crc32 => dialect::checksum_crc32(spec, range, self.flavor),
+        };
         let ep = &self.endpoint;
         let r: Option<(u64, String)> = self
             .conn

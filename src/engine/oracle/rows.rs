@@ -4,7 +4,7 @@
 use super::conn::{Conn, blocking, ora};
 use super::{errors, logminer, sql};
 use crate::config::{Endpoint, NonEmptyTarget};
-use crate::engine::{Checksum, ChunkStats, ChunkWrite, Reader, RowBatch, TableSpec, Writer};
+use crate::engine::{Checksum, ChecksumKind, ChunkStats, ChunkWrite, Reader, RowBatch, TableSpec, Writer};
 use crate::model::catalog::{TableId, ValueKind};
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value};
@@ -154,7 +154,10 @@ impl Reader for OracleReader {
         Ok(rows)
     }
 
-    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Checksum> {
+    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange, kind: ChecksumKind) -> Result<Checksum> {
+        if kind != ChecksumKind::Md5 {
+            return Err(anyhow!("{}: Oracle computes no {kind:?} checksum", spec.id));
+        }
         let (n, t) = self.native(spec).await?;
         let q = sql::checksum(spec, &n, &t, range, self.scn).map_err(|e| anyhow!("{}: {e}", spec.id))?;
         let count_q = format!(

@@ -4,7 +4,7 @@
 use super::conn::classify;
 use super::{sql, types};
 use crate::config::{Endpoint, NonEmptyTarget};
-use crate::engine::{Checksum, ChunkStats, ChunkWrite, Reader, RowBatch, TableSpec, Writer};
+use crate::engine::{Checksum, ChecksumKind, ChunkStats, ChunkWrite, Reader, RowBatch, TableSpec, Writer};
 use crate::model::catalog::TableId;
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value};
@@ -120,7 +120,10 @@ impl Reader for PgReader {
         Ok(out)
     }
 
-    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Checksum> {
+    async fn checksum(&mut self, spec: &TableSpec, range: &KeyRange, kind: ChecksumKind) -> Result<Checksum> {
+        if kind != ChecksumKind::Md5 {
+            return Err(anyhow!("{}: PostgreSQL computes no {kind:?} checksum", spec.id));
+        }
         let native = self.native(spec).await?;
         let q = sql::checksum(spec, &native, range).map_err(|e| anyhow!("{}: {e}", spec.id))?;
         let r = self
