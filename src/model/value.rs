@@ -209,14 +209,25 @@ pub mod hex_bytes {
         s
     }
 
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+
     pub fn decode(s: &str) -> Option<Vec<u8>> {
-        if !s.len().is_multiple_of(2) {
+        let b = s.as_bytes();
+        if !b.len().is_multiple_of(2) {
             return None;
         }
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-            .collect()
+        let mut out = Vec::with_capacity(b.len() / 2);
+        for pair in b.chunks_exact(2) {
+            out.push((nibble(pair[0])? << 4) | nibble(pair[1])?);
+        }
+        Some(out)
     }
 
     pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -296,6 +307,15 @@ mod tests {
         let ab = [Value::Bytes(b"a".to_vec()), Value::Bytes(b"bc".to_vec())];
         let abc = [Value::Bytes(b"ab".to_vec()), Value::Bytes(b"c".to_vec())];
         assert_ne!(canonical_row(&ab, &k), canonical_row(&abc, &k));
+    }
+
+    #[test]
+    fn hex_decodes_both_cases_and_refuses_garbage() {
+        assert_eq!(hex_bytes::decode("00fFa1"), Some(vec![0, 255, 0xa1]));
+        assert_eq!(hex_bytes::decode(""), Some(vec![]));
+        assert_eq!(hex_bytes::decode("0"), None);
+        assert_eq!(hex_bytes::decode("0g"), None);
+        assert_eq!(hex_bytes::decode("+1"), None);
     }
 
     #[test]
