@@ -803,3 +803,64 @@ async fn incr_once_replays_asynchronously_committed_transactions_too() {
     drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
 }
+
+/// Replay into PostgreSQL sends runs of inserts and updates as multi-row upserts; each row's
+/// conflict (a key the target already held, an update of a row it lacked) is still logged by
+/// key, and the rows end as the source has them.
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_into_postgres_logs_each_conflict_of_a_multi_row_upsert() {
+    let (src, dst, name) = (unique("cf_src"), unique("cf_dst"), unique("cf"));
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "DROP DATABASE IF EXISTS `{src}`;\nCREATE DATABASE `{src}`;\nUSE `{src}`;\n\
+             CREATE TABLE k (id INT PRIMARY KEY, v VARCHAR(40));\n\
+             INSERT INTO k SELECT seq, CONCAT('v', seq) FROM seq_1_to_100"
+        ),
+    )
+    .await;
+    drop_pg(&dst).await;
+    let p = Project::new(&toml_types(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("postgres", pg_port()),
+        &format!("{src}.*"),
+        &dst,
+        "\"schema\", \"full\", \"incr\", \"verify\"",
+    ));
+    p.expect(&["run"], 0);
+    p.expect(&["incr", "--once"], 0);
+    let d = pg(&dst).await;
+    d.batch_execute("INSERT INTO public.k VALUES (1001, 'target had it'); DELETE FROM public.k WHERE id = 50")
+        .await
+        .unwrap();
+    exec(
+        &mut c,
+        &format!(
+            "USE `{src}`;\nINSERT INTO k VALUES (1000, 'a');\nINSERT INTO k VALUES (1001, 'b');\nINSERT INTO k VALUES (1002, 'c');\n\
+             UPDATE k SET v = 'u49' WHERE id = 49;\nUPDATE k SET v = 'u50' WHERE id = 50;\nUPDATE k SET v = 'u51' WHERE id = 51"
+        ),
+    )
+    .await;
+    p.expect(&["incr", "--once"], 0);
+    let log = std::fs::read_to_string(p.state_dir(&name).join("incr-conflicts.jsonl")).unwrap_or_default();
+    assert!(
+        log.contains("duplicate_key")
+            && log.contains("[\"1001\"]")
+            && log.contains("missing_row")
+            && log.contains("[\"50\"]"),
+        "{log}"
+    );
+    assert_eq!(log.lines().count(), 2, "{log}");
+    let v: String = d
+        .query_one("SELECT v FROM public.k WHERE id = 1001", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(v, "b");
+    p.expect(&["verify"], 0);
+    drop(d);
+    drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+}

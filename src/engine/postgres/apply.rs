@@ -5,11 +5,13 @@
 use super::conn::classify;
 use super::sql;
 use crate::config::Endpoint;
-use crate::engine::{Applier, ApplyBatch, ApplyStats, Conflict, TableSpec};
+use crate::engine::{Applier, ApplyBatch, ApplyStats, Conflict, TableSpec, TargetChange};
 use crate::model::change::RowOp;
-use crate::model::value::Value;
+use crate::model::value::{Value, canonical_row};
 use anyhow::{Result, anyhow};
 use async_trait::async_trait;
+use std::collections::HashSet;
+use std::sync::Arc;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 pub struct PgApplier {
@@ -30,6 +32,9 @@ enum Expect {
     },
     /// A row count; more than 0 means a row already held the key a row moved to.
     Moved(Conflict),
+    /// A multi-row upsert: per row, in order, what `RETURNING (xmax = 0)` true (missing) or
+    /// false (duplicate) means.
+    Many(Vec<(Option<Conflict>, Option<Conflict>)>),
     Nothing,
 }
 
@@ -46,10 +51,68 @@ fn conflict(spec: &TableSpec, kind: &'static str, row: &[Value]) -> Conflict {
     }
 }
 
+/// Rows per multi-row upsert.
+const MANY_ROWS: usize = 1000;
+
+/// The row an insert or a key-keeping update writes, when it can join a multi-row upsert.
+fn upsert_row(ch: &TargetChange) -> Option<&[Value]> {
+    let spec = &*ch.spec;
+    if spec.key.is_empty() {
+        return None;
+    }
+    match &ch.op {
+        RowOp::Insert { after } => Some(after),
+        RowOp::Update { before, after } if spec.key_of(before) == spec.key_of(after) => Some(after),
+        _ => None,
+    }
+}
+
 impl PgApplier {
+    /// Consecutive inserts and key-keeping updates of one table with distinct keys become one
+    /// multi-row upsert (outside safe mode, which clears unique holders row by row). Returns
+    /// how many changes from `at` it took (0: none, the change goes alone).
+    fn many(&self, changes: &[TargetChange], at: usize, out: &mut Vec<(String, Expect)>) -> Result<usize> {
+        let first = &changes[at];
+        let spec = &*first.spec;
+        let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
+        let mut keys = HashSet::new();
+        let mut rows: Vec<&[Value]> = Vec::new();
+        let mut expects = Vec::new();
+        for ch in &changes[at..] {
+            if rows.len() >= MANY_ROWS || !Arc::ptr_eq(&ch.spec, &first.spec) {
+                break;
+            }
+            let Some(row) = upsert_row(ch) else { break };
+            if !keys.insert(canonical_row(&spec.key_of(row), &kinds)) {
+                break;
+            }
+            rows.push(row);
+            expects.push(match &ch.op {
+                RowOp::Update { before, .. } => (Some(conflict(spec, "missing_row", before)), None),
+                _ => (None, Some(conflict(spec, "duplicate_key", row))),
+            });
+        }
+        if rows.len() < 2 {
+            return Ok(0);
+        }
+        let sql = sql::upsert_many(spec, &rows, true).map_err(|e| anyhow!("{}: {e}", spec.id))?;
+        out.push((sql, Expect::Many(expects)));
+        Ok(rows.len())
+    }
+
     fn statements(&self, batch: &ApplyBatch<'_>, out: &mut Vec<(String, Expect)>) -> Result<()> {
         let safe = batch.safe;
-        for ch in batch.changes {
+        let mut at = 0;
+        while at < batch.changes.len() {
+            if !safe && upsert_row(&batch.changes[at]).is_some() {
+                let took = self.many(batch.changes, at, out)?;
+                if took > 0 {
+                    at += took;
+                    continue;
+                }
+            }
+            let ch = &batch.changes[at];
+            at += 1;
             let spec = &*ch.spec;
             let keyed = !spec.key.is_empty();
             let text = |r: Result<String, String>| r.map_err(|e| anyhow!("{}: {e}", spec.id));
@@ -159,10 +222,14 @@ impl Applier for PgApplier {
         let _begin = it.next();
         for (_, expect) in stmts {
             let mut returned_new = None;
+            let mut news = Vec::new();
             let mut count = 0;
             for m in it.by_ref() {
                 match m {
-                    SimpleQueryMessage::Row(r) => returned_new = Some(r.get(0) == Some("t")),
+                    SimpleQueryMessage::Row(r) => {
+                        returned_new = Some(r.get(0) == Some("t"));
+                        news.push(r.get(0) == Some("t"));
+                    }
                     SimpleQueryMessage::CommandComplete(n) => {
                         count = n;
                         break;
@@ -175,6 +242,13 @@ impl Applier for PgApplier {
                 Expect::Moved(c) if count > 0 => stats.conflicts.push(c),
                 Expect::Upsert { missing: Some(c), .. } if returned_new == Some(true) => stats.conflicts.push(c),
                 Expect::Upsert { duplicate: Some(c), .. } if returned_new == Some(false) => stats.conflicts.push(c),
+                Expect::Many(rows) => {
+                    for ((missing, duplicate), new) in rows.into_iter().zip(news) {
+                        if let Some(c) = if new { missing } else { duplicate } {
+                            stats.conflicts.push(c);
+                        }
+                    }
+                }
                 _ => {}
             }
         }

@@ -233,12 +233,22 @@ pub fn key_match(spec: &TableSpec, row: &[Value]) -> Result<String, String> {
 /// a table without a key. `returning`: the statement returns `xmax = 0`, true when the row is
 /// new.
 pub fn upsert(spec: &TableSpec, row: &[Value], returning: bool) -> Result<String, String> {
+    upsert_many(spec, &[row], returning)
+}
+
+/// One INSERT … ON CONFLICT for several rows of distinct keys; with `returning`, it answers
+/// `(xmax = 0)` per row in the order of `rows` (true: the row was new).
+pub fn upsert_many(spec: &TableSpec, rows: &[&[Value]], returning: bool) -> Result<String, String> {
     let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| row_literals(spec, r).map(|l| format!("({})", l.join(", "))))
+        .collect::<Result<_, _>>()?;
     let mut s = format!(
-        "INSERT INTO {} ({}) VALUES ({})",
+        "INSERT INTO {} ({}) VALUES {}",
         table(&spec.id),
         cols.join(", "),
-        row_literals(spec, row)?.join(", ")
+        values.join(", ")
     );
     if !spec.key.is_empty() {
         let keys = key_cols(spec);
