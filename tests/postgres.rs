@@ -864,3 +864,48 @@ async fn replay_into_postgres_logs_each_conflict_of_a_multi_row_upsert() {
     drop_dbs(mariadb_port(), &[&src]).await;
     drop_pg(&dst).await;
 }
+
+/// A PostgreSQL generated column becomes a plain MySQL column: its values must be copied
+/// (the target does not compute them) and verified.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_generated_column_that_becomes_plain_on_the_target_is_copied_and_verified() {
+    let (src, dst, name) = (unique("gen_src"), unique("gen_dst"), unique("gen"));
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
+        .await
+        .unwrap();
+    let s = pg(&src).await;
+    s.batch_execute(
+        "CREATE TABLE g (id int PRIMARY KEY, a int, total int GENERATED ALWAYS AS (a * 2) STORED);
+         INSERT INTO g (id, a) SELECT i, i FROM generate_series(1, 50) i;",
+    )
+    .await
+    .unwrap();
+    let p = Project::new(&toml(
+        &name,
+        ("postgres", pg_port()),
+        ("mariadb", second_port()),
+        &format!("{src}.public.*"),
+        &dst,
+    ));
+    p.expect(&["run"], 0);
+    let mut m = connect(second_port()).await;
+    let bad: Option<i64> = m
+        .query_first(format!(
+            "SELECT COUNT(*) FROM `{dst}`.g WHERE total IS NULL OR total <> a * 2"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(bad, Some(0), "the generated values arrive");
+    m.query_drop(format!("UPDATE `{dst}`.g SET total = 0 WHERE id = 7"))
+        .await
+        .unwrap();
+    let out = p.expect(&["verify"], 1);
+    assert!(stdout(&out).contains("[\"7\"]"), "{}", stdout(&out));
+    drop(s);
+    drop_pg(&src).await;
+    drop_dbs(second_port(), &[&dst]).await;
+}

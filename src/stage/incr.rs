@@ -25,7 +25,7 @@ use crate::state::stages_now_ms;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -110,13 +110,18 @@ fn shape(route: &Route, columns: &[String]) -> Result<Shape> {
     })
 }
 
-fn routes(project: &Project, catalog: &Catalog, mappings: &[crate::engine::TableMapping]) -> HashMap<TableId, Route> {
+fn routes(
+    project: &Project,
+    catalog: &Catalog,
+    mappings: &[crate::engine::TableMapping],
+    generated: Option<&HashMap<TableId, BTreeSet<String>>>,
+) -> HashMap<TableId, Route> {
     let mut out = HashMap::new();
     for m in mappings {
         let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
             continue;
         };
-        let (_, tgt) = scope::specs(project, t, m, true);
+        let (_, tgt) = scope::specs(project, t, m, generated.and_then(|g| g.get(&t.id)));
         out.insert(m.source.clone(), Route { spec: Arc::new(tgt) });
     }
     out
@@ -252,7 +257,7 @@ async fn late_route(side: &Side, table: &TableId) -> Result<Option<Route>> {
     };
     let cat = source.catalog(std::slice::from_ref(table), &[]).await?;
     if let Some(t) = cat.tables.first() {
-        let (_, spec) = scope::specs(project, t, &mapping, true);
+        let (_, spec) = scope::specs(project, t, &mapping, None);
         return Ok(Some(Route { spec: Arc::new(spec) }));
     }
     let cat = target.catalog(std::slice::from_ref(&tgt), &[]).await?;
@@ -262,7 +267,7 @@ async fn late_route(side: &Side, table: &TableId) -> Result<Option<Route>> {
             target: tgt.clone(),
             exclude_columns: vec![],
         };
-        let (_, spec) = scope::specs(project, t, &mapping, true);
+        let (_, spec) = scope::specs(project, t, &mapping, None);
         Route { spec: Arc::new(spec) }
     }))
 }
@@ -383,7 +388,8 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
     let mappings = side.mappings().await?;
     let tables: Vec<TableId> = mappings.iter().map(|m| m.source.clone()).collect();
     let catalog = source.catalog(&tables, &[]).await?;
-    let mut routes = routes(&project, &catalog, &mappings);
+    let generated = scope::target_generated(target.as_ref(), &mappings).await;
+    let mut routes = routes(&project, &catalog, &mappings, generated.as_ref());
     target.prepare_fences().await?;
     let (start, safe_until) = start_position(ctx, &side).await?;
     let until = if opts.once {
@@ -613,7 +619,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                             let mappings = side.mappings().await?;
                             let tables: Vec<TableId> = mappings.iter().map(|m| m.source.clone()).collect();
                             let catalog = source.catalog(&tables, &[]).await?;
-                            routes = self::routes(&project, &catalog, &mappings);
+                            routes = self::routes(&project, &catalog, &mappings, generated.as_ref());
                             shapes.clear();
                         }
                     }

@@ -6,6 +6,7 @@ use crate::engine::{Engine, TableMapping, TableSpec};
 use crate::error::usage;
 use crate::model::catalog::{Catalog, Table, TableId};
 use anyhow::Result;
+use std::collections::{BTreeSet, HashMap};
 
 pub struct Scope {
     pub tables: Vec<TableId>,
@@ -114,14 +115,55 @@ pub fn check_columns(catalog: &Catalog, mappings: &[TableMapping]) -> Result<()>
     Ok(())
 }
 
-/// Source and target specs of a table. `for_copy` leaves out generated columns, which the
-/// target computes itself; verify compares them too.
-pub fn specs(project: &Project, table: &Table, mapping: &TableMapping, for_copy: bool) -> (TableSpec, TableSpec) {
+/// The columns each target table computes itself (generated there), by source table; `None`
+/// when the target's catalog cannot be read. A source's generated column that the target
+/// holds as a plain column (a conversion between engines) must be copied like any other.
+pub async fn target_generated(
+    target: &dyn Engine,
+    mappings: &[TableMapping],
+) -> Option<HashMap<TableId, BTreeSet<String>>> {
+    let ids: Vec<TableId> = mappings.iter().map(|m| m.target.clone()).collect();
+    let catalog = match target.catalog(&ids, &[]).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!("target catalog unreadable, generated columns judged by the source: {e:#}");
+            return None;
+        }
+    };
+    Some(
+        mappings
+            .iter()
+            .filter_map(|m| {
+                let t = catalog.tables.iter().find(|t| t.id == m.target)?;
+                let generated = t
+                    .columns
+                    .iter()
+                    .filter(|c| c.generated.is_some())
+                    .map(|c| c.name.clone());
+                Some((m.source.clone(), generated.collect()))
+            })
+            .collect(),
+    )
+}
+
+/// Source and target specs of a table, without the columns the target computes itself:
+/// `target_generated` names them (from [`target_generated`]); without it, the source's
+/// generated columns are taken to be generated on the target too.
+pub fn specs(
+    project: &Project,
+    table: &Table,
+    mapping: &TableMapping,
+    target_generated: Option<&BTreeSet<String>>,
+) -> (TableSpec, TableSpec) {
+    let computed = |c: &crate::model::catalog::Column| match target_generated {
+        Some(set) => set.contains(&c.name),
+        None => c.generated.is_some(),
+    };
     let cols: Vec<&crate::model::catalog::Column> = table
         .columns
         .iter()
         .filter(|c| !mapping.exclude_columns.contains(&c.name))
-        .filter(|c| !(for_copy && c.generated.is_some()))
+        .filter(|c| !computed(c))
         .collect();
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let kinds = cols.iter().map(|c| c.kind).collect();

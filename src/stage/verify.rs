@@ -97,11 +97,12 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
     }
     let mut runs = Vec::new();
     let mut jobs = VecDeque::new();
+    let generated = scope::target_generated(target.as_ref(), &scope.mappings).await;
     for m in &scope.mappings {
         let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
             continue;
         };
-        let (src, tgt) = scope::specs(&project, t, m, true);
+        let (src, tgt) = scope::specs(&project, t, m, generated.as_ref().and_then(|g| g.get(&t.id)));
         let ranges = if opts.only_inconsistent {
             previous
                 .as_ref()

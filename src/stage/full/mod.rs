@@ -179,11 +179,13 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         .context("preparing the fence table on the target")?;
 
     let mut specs = Vec::new();
+    let generated = scope::target_generated(target.as_ref(), &scope.mappings).await;
     for m in &scope.mappings {
         let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
             continue;
         };
-        specs.push((scope::specs(&project, t, m, true), t.row_estimate));
+        let on_target = generated.as_ref().and_then(|g| g.get(&t.id));
+        specs.push((scope::specs(&project, t, m, on_target), t.row_estimate));
     }
 
     let existing: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
