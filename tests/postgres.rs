@@ -22,6 +22,17 @@ async fn pg(db: &str) -> tokio_postgres::Client {
     c
 }
 
+/// An empty database `db` (dropped first if a run left it), and a client on it.
+async fn new_pg(db: &str) -> tokio_postgres::Client {
+    drop_pg(db).await;
+    pg("postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
+        .await
+        .unwrap();
+    pg(db).await
+}
+
 async fn drop_pg(db: &str) {
     // A replication slot left by a failed run would keep the database from being dropped.
     let c = pg("postgres").await;
@@ -160,14 +171,8 @@ async fn pagila_moves_from_postgres_to_mariadb_and_verifies_equal() {
 async fn pagila_and_a_type_torture_table_move_between_postgres_databases() {
     ensure_pagila();
     let (src, dst, name) = (unique("pgt_src"), unique("pgt_dst"), unique("pg2pg"));
-    drop_pg(&src).await;
     drop_pg(&dst).await;
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
-        .await
-        .unwrap();
-    let s = pg(&src).await;
+    let s = new_pg(&src).await;
     s.batch_execute(
         "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
          CREATE TABLE torture (
@@ -250,14 +255,8 @@ async fn pagila_and_a_type_torture_table_move_between_postgres_databases() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_during_full_into_postgres_then_rerun_gives_an_exact_copy() {
     let (src, dst, name) = (unique("pgk_src"), unique("pgk_dst"), unique("pgkill"));
-    drop_pg(&src).await;
     drop_pg(&dst).await;
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
-        .await
-        .unwrap();
-    let s = pg(&src).await;
+    let s = new_pg(&src).await;
     s.batch_execute(
         "CREATE TABLE big (id int PRIMARY KEY, k text NOT NULL, v numeric(12,2), t timestamptz);
          INSERT INTO big SELECT g, 'k' || g, g / 7.0, '2024-01-01'::timestamptz + g * interval '1 minute'
@@ -338,13 +337,7 @@ async fn pg_workload(db: String, seed: u64, txns: u64) {
 }
 
 async fn pg_source(db: &str) {
-    drop_pg(db).await;
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{db}\""))
-        .await
-        .unwrap();
-    pg(db)
+    new_pg(db)
         .await
         .batch_execute(
             "CREATE TABLE t (id bigint PRIMARY KEY, v text, n numeric(12,2), big text);
@@ -626,14 +619,8 @@ async fn the_mariadb_type_torture_table_moves_to_postgres_and_verifies_equal() {
 #[tokio::test(flavor = "multi_thread")]
 async fn nan_and_infinity_from_postgres_stop_a_copy_into_mariadb_with_the_row_named() {
     let (src, dst, name) = (unique("nan_src"), unique("nan_dst"), unique("nan"));
-    drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
-        .await
-        .unwrap();
-    let s = pg(&src).await;
+    let s = new_pg(&src).await;
     s.batch_execute(
         "CREATE TABLE m (id int PRIMARY KEY, n numeric(10,2), d double precision);
          INSERT INTO m VALUES (1, 1.5, 2.5), (2, 'NaN', 0), (3, 0, 'Infinity');",
@@ -670,14 +657,8 @@ async fn nan_and_infinity_from_postgres_stop_a_copy_into_mariadb_with_the_row_na
 #[tokio::test(flavor = "multi_thread")]
 async fn an_overlong_numeric_from_postgres_stops_a_copy_into_mariadb_instead_of_being_clamped() {
     let (src, dst, name) = (unique("big_src"), unique("big_dst"), unique("big"));
-    drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
-        .await
-        .unwrap();
-    let s = pg(&src).await;
+    let s = new_pg(&src).await;
     // Unconstrained numeric becomes decimal(65,30): 35 digits before the point at most.
     s.batch_execute(
         "CREATE TABLE o (id int PRIMARY KEY, n numeric);
@@ -714,7 +695,6 @@ async fn an_overlong_numeric_from_postgres_stops_a_copy_into_mariadb_instead_of_
 async fn ignoring_conflicts_into_postgres_keeps_the_targets_rows_and_logs_their_keys() {
     let (src, dst, name) = (unique("ign_src"), unique("ign_dst"), unique("ign"));
     drop_dbs(mariadb_port(), &[&src]).await;
-    drop_pg(&dst).await;
     let mut m = connect(mariadb_port()).await;
     m.query_drop(format!(
         "CREATE DATABASE `{src}`; USE `{src}`; CREATE TABLE `{src}`.t (id INT PRIMARY KEY, v VARCHAR(10), u INT UNIQUE); \
@@ -723,12 +703,7 @@ async fn ignoring_conflicts_into_postgres_keeps_the_targets_rows_and_logs_their_
     ))
     .await
     .unwrap();
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{dst}\""))
-        .await
-        .unwrap();
-    let d = pg(&dst).await;
+    let d = new_pg(&dst).await;
     // id 5 holds other values; id 900 holds u = 7, which the source's row 7 also has.
     d.batch_execute(
         "CREATE TABLE public.t (id int PRIMARY KEY, v varchar(10), u int UNIQUE);
@@ -870,14 +845,8 @@ async fn replay_into_postgres_logs_each_conflict_of_a_multi_row_upsert() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_generated_column_that_becomes_plain_on_the_target_is_copied_and_verified() {
     let (src, dst, name) = (unique("gen_src"), unique("gen_dst"), unique("gen"));
-    drop_pg(&src).await;
     drop_dbs(second_port(), &[&dst]).await;
-    pg("postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE \"{src}\""))
-        .await
-        .unwrap();
-    let s = pg(&src).await;
+    let s = new_pg(&src).await;
     s.batch_execute(
         "CREATE TABLE g (id int PRIMARY KEY, a int, total int GENERATED ALWAYS AS (a * 2) STORED);
          INSERT INTO g (id, a) SELECT i, i FROM generate_series(1, 50) i;",

@@ -3,6 +3,7 @@
 
 pub mod causality;
 pub mod mysql;
+pub mod names;
 pub mod oracle;
 pub mod postgres;
 

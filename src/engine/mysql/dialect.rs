@@ -141,16 +141,24 @@ pub fn next_boundary(spec: &TableSpec, lower: Option<&Vec<Value>>, chunk_rows: u
 /// cannot run together, 'N' for NULL, strings converted to utf8mb4 so that a latin1 source
 /// and a utf8mb4 target hash alike.
 fn hash_term(col: &str, kind: ValueKind, flavor: Flavor) -> String {
-    let q = quote(col);
     let e = match kind {
+        ValueKind::Float | ValueKind::Double => format!("CAST({} AS CHAR)", quote(col)),
+        _ => hash_value(col, kind, flavor),
+    };
+    format!("COALESCE(CONCAT(LENGTH({e}), ':', {e}), 'N')")
+}
+
+/// A column as both checksums hash it: text in utf8mb4 (a latin1 source and a utf8mb4 target
+/// hash alike), BIT as its number.
+fn hash_value(col: &str, kind: ValueKind, flavor: Flavor) -> String {
+    let q = quote(col);
+    match kind {
         ValueKind::Text | ValueKind::Enum | ValueKind::Set | ValueKind::Json if flavor.may_hold_non_utf8mb4_text() => {
             format!("CONVERT({q} USING utf8mb4)")
         }
         ValueKind::Bit => format!("CAST({q} AS UNSIGNED)"),
-        ValueKind::Float | ValueKind::Double => format!("CAST({q} AS CHAR)"),
         _ => q,
-    };
-    format!("COALESCE(CONCAT(LENGTH({e}), ':', {e}), 'N')")
+    }
 }
 
 /// Row count and the sum of the first 64 bits of each row's MD5 over `range`. A sum (not an
@@ -183,17 +191,8 @@ pub fn checksum_crc32(spec: &TableSpec, range: &KeyRange, flavor: Flavor) -> (St
     let mut terms: Vec<String> = Vec::with_capacity(spec.columns.len() + 1);
     let mut nulls: Vec<String> = Vec::with_capacity(spec.columns.len());
     for (c, k) in spec.columns.iter().zip(&spec.kinds) {
-        let q = quote(c);
-        terms.push(match k {
-            ValueKind::Text | ValueKind::Enum | ValueKind::Set | ValueKind::Json
-                if flavor.may_hold_non_utf8mb4_text() =>
-            {
-                format!("CONVERT({q} USING utf8mb4)")
-            }
-            ValueKind::Bit => format!("CAST({q} AS UNSIGNED)"),
-            _ => q.clone(),
-        });
-        nulls.push(format!("ISNULL({q})"));
+        terms.push(hash_value(c, *k, flavor));
+        nulls.push(format!("ISNULL({})", quote(c)));
     }
     terms.push(format!("CONCAT({})", nulls.join(", ")));
     (

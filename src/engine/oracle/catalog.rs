@@ -26,10 +26,14 @@ pub fn views(c: &Connection, owner: &str) -> R<Vec<String>> {
     c.query(q::VIEWS, &[&owner])?.map(|r| s(&r?, 0)).collect()
 }
 
-/// Every column of an owner's tables: (table, column, description).
-pub fn columns(c: &Connection, owner: &str) -> R<Vec<(String, Column)>> {
+/// The columns of an owner's tables, or of one of them: (table, column, description).
+pub fn columns(c: &Connection, owner: &str, table: Option<&str>) -> R<Vec<(String, Column)>> {
     let mut out = Vec::new();
-    for r in c.query(q::COLUMNS, &[&owner])? {
+    let rows = match table {
+        Some(t) => c.query(&q::columns(true), &[&owner, &t])?,
+        None => c.query(&q::columns(false), &[&owner])?,
+    };
+    for r in rows {
         let r = r?;
         let raw = RawColumnType {
             data_type: s(&r, 2)?,
@@ -116,7 +120,7 @@ pub fn read(c: &Connection, owner: &str, tables: &[String], views: &[String], ca
             },
         );
     }
-    for (t, col) in columns(c, owner)? {
+    for (t, col) in columns(c, owner, None)? {
         if let Some(tbl) = by_table.get_mut(&t) {
             tbl.columns.push(col);
         }

@@ -6,7 +6,6 @@
 
 use super::conn::{Conn, blocking};
 use super::logminer::{self, Assembled, Assembler, ContentRow};
-use super::rows::natives;
 use crate::config::{Endpoint, ObjectRule};
 use crate::engine::{ChangeOpts, ChangeStream};
 use crate::model::catalog::{TableId, ValueKind};
@@ -30,6 +29,8 @@ pub struct OracleChanges {
     heartbeat: TableId,
     marker: TableId,
     columns: HashMap<TableId, Vec<(String, ValueKind)>>,
+    /// The tables a window reads (listed once, again after DDL).
+    tables: Option<Vec<TableId>>,
     pending: VecDeque<ChangeEvent>,
     read_once: bool,
 }
@@ -94,6 +95,7 @@ impl OracleChanges {
             heartbeat: opts.heartbeat_table.clone(),
             marker: opts.marker_table.clone(),
             columns: HashMap::new(),
+            tables: None,
             pending: VecDeque::new(),
             read_once: false,
         })
@@ -109,14 +111,10 @@ impl OracleChanges {
         }
         let (c, id) = (self.conn.clone(), t.clone());
         let cols = blocking(&self.ep, move || {
-            let by_name = natives(&c, &id)?;
-            let mut v: Vec<(String, ValueKind)> = super::catalog::columns(&c, &id.database)?
+            Ok(super::catalog::columns(&c, &id.database, Some(&id.name))?
                 .into_iter()
-                .filter(|(tn, col)| *tn == id.name && by_name.contains_key(&col.name))
                 .map(|(_, col)| (col.name, col.kind))
-                .collect();
-            v.dedup();
-            Ok(v)
+                .collect::<Vec<_>>())
         })
         .await?;
         self.columns.insert(t.clone(), cols.clone());
@@ -124,7 +122,10 @@ impl OracleChanges {
     }
 
     /// Tables whose rows the window reads: every table the rules select, and omsctl's own.
-    async fn tables(&self) -> Result<Vec<TableId>> {
+    async fn tables(&mut self) -> Result<Vec<TableId>> {
+        if let Some(t) = &self.tables {
+            return Ok(t.clone());
+        }
         let c = self.conn.clone();
         let rules = self.rules.clone();
         let mut out = blocking(&self.ep, move || {
@@ -141,6 +142,7 @@ impl OracleChanges {
         .await?;
         out.push(self.heartbeat.clone());
         out.push(self.marker.clone());
+        self.tables = Some(out.clone());
         Ok(out)
     }
 
@@ -222,7 +224,9 @@ impl OracleChanges {
                 {
                     return Ok(None);
                 }
+                // A table may have been created, dropped or altered.
                 self.columns.clear();
+                self.tables = None;
                 Ok(Some((
                     scn,
                     ChangeEvent::Ddl {

@@ -46,18 +46,7 @@ const RAW_BYTES: u64 = 2_000;
 /// A name of at most 128 bytes without `"` (which Oracle names cannot hold): longer ones keep
 /// a prefix and a hash of the whole name.
 pub fn short_name(name: &str) -> String {
-    let clean = name.replace(['"', '\0'], "_");
-    if clean.len() <= MAX_IDENT {
-        return clean;
-    }
-    let h = name
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-    let mut cut = MAX_IDENT - 9;
-    while !clean.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}_{:08x}", &clean[..cut], h as u32)
+    crate::engine::names::shorten(&name.replace(['"', '\0'], "_"), MAX_IDENT)
 }
 
 /// A quoted Oracle identifier (case kept).

@@ -19,13 +19,10 @@ const BATCH_BYTES: usize = 8 << 20;
 
 /// (data_type, column_type) of each column of a table, from the catalog.
 pub fn natives(c: &oracle::Connection, id: &TableId) -> oracle::Result<HashMap<String, (String, String)>> {
-    let mut out = HashMap::new();
-    for (t, col) in super::catalog::columns(c, &id.database)? {
-        if t == id.name {
-            out.insert(col.name, (col.data_type, col.column_type));
-        }
-    }
-    Ok(out)
+    Ok(super::catalog::columns(c, &id.database, Some(&id.name))?
+        .into_iter()
+        .map(|(_, col)| (col.name, (col.data_type, col.column_type)))
+        .collect())
 }
 
 /// One fetched row as values: numbers and dates arrive as text in the session's formats.

@@ -460,11 +460,17 @@ pub mod catalog {
         AND t.TABLE_NAME NOT LIKE 'BIN$%' AND t.TABLE_NAME NOT LIKE 'MLOG$%' ORDER BY t.TABLE_NAME";
     pub const OWNERS: &str = "SELECT USERNAME FROM ALL_USERS WHERE ORACLE_MAINTAINED = 'N' ORDER BY USERNAME";
     pub const VIEWS: &str = "SELECT VIEW_NAME, TEXT FROM ALL_VIEWS WHERE OWNER = :1 ORDER BY VIEW_NAME";
-    pub const COLUMNS: &str = "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.DATA_LENGTH, c.DATA_PRECISION, c.DATA_SCALE, \
-        c.CHAR_LENGTH, c.CHAR_USED, c.NULLABLE, c.DATA_DEFAULT, c.IDENTITY_COLUMN, c.VIRTUAL_COLUMN, m.COMMENTS \
-        FROM ALL_TAB_COLS c LEFT JOIN ALL_COL_COMMENTS m \
-        ON m.OWNER = c.OWNER AND m.TABLE_NAME = c.TABLE_NAME AND m.COLUMN_NAME = c.COLUMN_NAME \
-        WHERE c.OWNER = :1 AND c.HIDDEN_COLUMN = 'NO' ORDER BY c.TABLE_NAME, c.COLUMN_ID";
+    /// Columns of an owner's tables (`:1`), or of one table (`:2`) when `one_table`.
+    pub fn columns(one_table: bool) -> String {
+        format!(
+            "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.DATA_LENGTH, c.DATA_PRECISION, c.DATA_SCALE, \
+             c.CHAR_LENGTH, c.CHAR_USED, c.NULLABLE, c.DATA_DEFAULT, c.IDENTITY_COLUMN, c.VIRTUAL_COLUMN, m.COMMENTS \
+             FROM ALL_TAB_COLS c LEFT JOIN ALL_COL_COMMENTS m \
+             ON m.OWNER = c.OWNER AND m.TABLE_NAME = c.TABLE_NAME AND m.COLUMN_NAME = c.COLUMN_NAME \
+             WHERE c.OWNER = :1{} AND c.HIDDEN_COLUMN = 'NO' ORDER BY c.TABLE_NAME, c.COLUMN_ID",
+            if one_table { " AND c.TABLE_NAME = :2" } else { "" }
+        )
+    }
     /// Primary keys, unique keys, foreign keys and CHECKs with their columns in order.
     pub const CONSTRAINTS: &str = "SELECT c.TABLE_NAME, c.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, c.SEARCH_CONDITION_VC, \
         r.OWNER, r.TABLE_NAME, c.DELETE_RULE, \

@@ -12,17 +12,7 @@ const MAX_IDENT: usize = 63;
 
 /// A name of at most 63 bytes: longer ones keep a prefix and a hash of the whole name.
 pub fn short_name(name: &str) -> String {
-    if name.len() <= MAX_IDENT {
-        return name.to_string();
-    }
-    let h = name
-        .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
-    let mut cut = MAX_IDENT - 9;
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}_{:08x}", &name[..cut], h as u32)
+    crate::engine::names::shorten(name, MAX_IDENT)
 }
 
 struct Planner<'a> {
