@@ -15,6 +15,83 @@ pub fn short_name(name: &str) -> String {
     crate::engine::names::shorten(name, MAX_IDENT)
 }
 
+/// Whether a DDL statement from a MySQL-family change log may touch a table in scope: its
+/// default database is in scope, or a name in it is qualified with a database that is (`db.t`
+/// or `` `db`.`t` ``; dots inside quoted strings do not count).
+pub fn statement_touches_scope(database: &str, statement: &str, in_scope_db: &dyn Fn(&str) -> bool) -> bool {
+    in_scope_db(database) || qualifiers(statement).iter().any(|q| in_scope_db(q))
+}
+
+/// The identifiers that stand right before a `.` in a MySQL statement.
+fn qualifiers(statement: &str) -> Vec<String> {
+    let b = statement.as_bytes();
+    let mut out = Vec::new();
+    // The identifier that ended at this byte offset, if the previous token was one.
+    let mut last: Option<(String, usize)> = None;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'`' => {
+                let mut name = Vec::new();
+                let mut j = i + 1;
+                while j < b.len() {
+                    if b[j] == b'`' {
+                        if b.get(j + 1) == Some(&b'`') {
+                            name.push(b'`');
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    name.push(b[j]);
+                    j += 1;
+                }
+                i = (j + 1).min(b.len());
+                last = Some((String::from_utf8_lossy(&name).into_owned(), i));
+            }
+            q @ (b'\'' | b'"') => {
+                let mut j = i + 1;
+                while j < b.len() {
+                    if b[j] == b'\\' {
+                        j += 2;
+                        continue;
+                    }
+                    if b[j] == q {
+                        if b.get(j + 1) == Some(&q) {
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    j += 1;
+                }
+                i = (j + 1).min(b.len());
+                last = None;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                last = Some((String::from_utf8_lossy(&b[start..i]).into_owned(), i));
+            }
+            b'.' => {
+                if let Some((name, end)) = last.take()
+                    && end == i
+                {
+                    out.push(name);
+                }
+                i += 1;
+            }
+            _ => {
+                last = None;
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 struct Planner<'a> {
     source: EngineKind,
     mappings: &'a [TableMapping],
@@ -373,6 +450,32 @@ pub fn plan(catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ddl_qualified_with_a_database_out_of_scope_does_not_touch_the_scope() {
+        let scope = |db: &str| db == "shop" || db == "we`ird";
+        let ddl = "CREATE TABLE IF NOT EXISTS `omsctl`.`full_chunks` (a int) COMMENT='progress v1.2'";
+        assert!(!statement_touches_scope("test", ddl, &scope));
+        assert!(!statement_touches_scope(
+            "",
+            "ALTER TABLE other.t ADD c decimal(5,2) DEFAULT 1.5",
+            &scope
+        ));
+        assert!(statement_touches_scope("test", "ALTER TABLE shop.t ADD c int", &scope));
+        assert!(statement_touches_scope(
+            "test",
+            "RENAME TABLE x.a TO `shop`.`a`",
+            &scope
+        ));
+        assert!(statement_touches_scope("test", "DROP TABLE `we``ird`.t", &scope));
+        assert!(statement_touches_scope("shop", "ALTER TABLE t ADD c int", &scope));
+        assert!(!statement_touches_scope(
+            "test",
+            "ALTER TABLE t COMMENT 'see shop.t'",
+            &scope
+        ));
+        assert_eq!(qualifiers("SELECT `a`.b, c . d, 'x.y', \"p.q\", é.f"), ["a", "é"]);
+    }
 
     #[test]
     fn long_names_are_cut_to_63_bytes_on_a_char_boundary() {

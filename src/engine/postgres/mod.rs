@@ -746,7 +746,7 @@ impl Engine for PgEngine {
                 words.get(1).map(String::as_str),
                 Some("USER" | "ROLE" | "SERVER" | "EVENT")
             ));
-        if admin || (!in_scope_db(database) && !statement.contains('.')) {
+        if admin || !ddl::statement_touches_scope(database, statement, in_scope_db) {
             return DdlAction::Ignore;
         }
         DdlAction::Unsupported {
