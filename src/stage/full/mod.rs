@@ -24,6 +24,7 @@ use crate::model::value::Value;
 use crate::output::{Progress, human_bytes};
 use crate::state::{StateDir, stages_now_ms};
 use anyhow::{Context, Result};
+use futures_util::StreamExt;
 use limiter::Limiter;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -106,6 +107,9 @@ impl FullState {
         *incr_safe_until = Some(p);
     }
 }
+
+/// Tables whose chunk boundaries are computed at the same time.
+const PLANNING_CONCURRENCY: usize = 4;
 
 struct Job {
     table: usize,
@@ -207,15 +211,32 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         incr_start: None,
         incr_safe_until: None,
     });
-    for ((spec, _), estimate) in &specs {
-        if state.tables().iter().any(|t| t.source == spec.id) {
-            continue;
-        }
-        if ctx.cancelled() {
-            return Err(interrupted());
-        }
-        ctx.out.status(&format!("planning chunks of {}", spec.id));
-        let boundaries = source.chunk_boundaries(spec, project.full.chunk_rows).await?;
+    // Chunk boundaries of the tables not planned yet, several tables at a time (each is a
+    // scan of the table's key on the source); saved before any of their rows move.
+    let unplanned: Vec<_> = specs
+        .iter()
+        .filter(|((spec, _), _)| !state.tables().iter().any(|t| t.source == spec.id))
+        .collect();
+    if ctx.cancelled() {
+        return Err(interrupted());
+    }
+    if !unplanned.is_empty() {
+        ctx.out
+            .status(&format!("planning chunks of {} table(s)", unplanned.len()));
+    }
+    let chunk_rows = project.full.chunk_rows;
+    let planned: Vec<Result<Vec<Vec<Value>>>> = futures_util::stream::iter(unplanned.iter().map(|((spec, _), _)| {
+        let source = source.clone();
+        async move { source.chunk_boundaries(spec, chunk_rows).await }
+    }))
+    .buffered(PLANNING_CONCURRENCY)
+    .collect()
+    .await;
+    if ctx.cancelled() {
+        return Err(interrupted());
+    }
+    for (((spec, _), estimate), boundaries) in unplanned.into_iter().zip(planned) {
+        let boundaries = boundaries?;
         let target_id = scope
             .mappings
             .iter()
