@@ -111,11 +111,34 @@ impl TableSpec {
 #[derive(Debug, Default)]
 pub struct RowBatch {
     pub rows: Vec<Row>,
+    /// Rows already in the chunk's [`Encoding`] (a reader asked for one sends these instead of
+    /// `rows`): the writer loads the bytes as they are.
+    pub encoded: bytes::Bytes,
+    /// How many rows `encoded` holds.
+    pub encoded_rows: usize,
     pub bytes: usize,
     /// Set on the last batch of a range: a writer commits only after it has seen it, so a
     /// reader that fails half way can never make a partial chunk durable.
     pub end: bool,
 }
+
+impl RowBatch {
+    /// Rows in the batch, parsed or encoded.
+    pub fn len(&self) -> usize {
+        self.rows.len() + self.encoded_rows
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A wire format of rows that a reader can produce and a writer can load without either of
+/// them parsing the values: a pass-through between two servers of one engine (PostgreSQL's
+/// binary COPY, say). Opaque to stages, which only compare a reader's offer with what a writer
+/// accepts; the engine that makes one puts in it everything that must agree (format, server
+/// version, column types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoding(pub String);
 
 /// Count and order-independent sum of 64-bit row hashes over a range, computed by the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -152,6 +175,8 @@ pub struct ChunkWrite<'a> {
     pub fence: Fence,
     pub on_nonempty: NonEmptyTarget,
     pub batch_rows: usize,
+    /// The batches carry rows in this encoding (one [`Writer::accepts`] said yes to).
+    pub encoding: Option<Encoding>,
 }
 
 #[derive(Debug, Default)]
@@ -342,6 +367,26 @@ pub trait Reader: Send {
         batch_rows: usize,
         tx: &mpsc::Sender<RowBatch>,
     ) -> Result<()>;
+    /// The encoding this reader can stream `spec`'s rows in without parsing them, if any.
+    async fn encoding(&mut self, _spec: &TableSpec) -> Result<Option<Encoding>> {
+        Ok(None)
+    }
+    /// Like [`Reader::read_range`], but the batches carry the rows in `encoding` (which
+    /// [`Reader::encoding`] offered for `spec`).
+    async fn read_range_encoded(
+        &mut self,
+        spec: &TableSpec,
+        _range: &KeyRange,
+        _batch_rows: usize,
+        encoding: &Encoding,
+        _tx: &mpsc::Sender<RowBatch>,
+    ) -> Result<()> {
+        Err(crate::error::classified(
+            crate::error::Kind::Internal,
+            format!("{}: this reader offers no encoding {:?}", spec.id, encoding.0),
+            "",
+        ))
+    }
     /// All rows of `range` (verify's row diff).
     async fn read_rows(&mut self, spec: &TableSpec, range: &KeyRange) -> Result<Vec<Row>>;
     /// The server-side checksum of `range`, computed as `kind` (one of the engine's
@@ -352,6 +397,10 @@ pub trait Reader: Send {
 /// A connection-holding writer on the target.
 #[async_trait]
 pub trait Writer: Send {
+    /// Whether this writer loads `spec`'s rows from batches in `encoding` as they come.
+    async fn accepts(&mut self, _spec: &TableSpec, _encoding: &Encoding) -> Result<bool> {
+        Ok(false)
+    }
     /// Writes one chunk in one transaction together with its fence row.
     async fn write_chunk(&mut self, job: ChunkWrite<'_>, rx: mpsc::Receiver<RowBatch>) -> Result<ChunkStats>;
     /// Makes rows equal to the source: upserts by key (or inserts for keyless tables) and

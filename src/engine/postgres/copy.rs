@@ -1,10 +1,11 @@
 //! Reading ranges (streamed text rows) and writing chunks (`COPY FROM STDIN` in one
 //! transaction with the chunk's fence row) on PostgreSQL.
 
+use super::binary_copy::{self, ColumnType, TupleFramer};
 use super::conn::classify;
 use super::{sql, types};
 use crate::config::{Endpoint, NonEmptyTarget};
-use crate::engine::{Checksum, ChecksumKind, ChunkStats, ChunkWrite, Reader, RowBatch, TableSpec, Writer};
+use crate::engine::{Checksum, ChecksumKind, ChunkStats, ChunkWrite, Encoding, Reader, RowBatch, TableSpec, Writer};
 use crate::model::catalog::{TableId, ValueKind};
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value};
@@ -30,13 +31,58 @@ pub async fn native_types(c: &Client, id: &TableId, ep: &Endpoint) -> Result<Has
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// The binary pass-through encoding of a table's columns (`columns`, in this order), if its
+/// column types allow one (see `binary_copy`).
+pub async fn binary_encoding(c: &Client, id: &TableId, columns: &[String], ep: &Endpoint) -> Result<Option<Encoding>> {
+    let rows = c
+        .query(
+            "SELECT a.attname::text, \
+               CASE WHEN b.typtype = 'e' THEN 'enum ' || b.typname::text ELSE format_type(b.oid, NULL) END, \
+               (b.oid < 16384 OR b.typtype = 'e') AND b.typsend::oid <> 0 AND b.typreceive::oid <> 0 \
+               AND b.typtype IN ('b', 'e', 'r', 'm'), \
+               current_setting('server_version_num')::int / 10000 \
+             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+             JOIN pg_type b ON b.oid = COALESCE(NULLIF(t.typbasetype, 0), t.oid) \
+             WHERE a.attrelid = ($1 || '.' || $2)::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&sql::ident(&id.database), &sql::ident(&id.name)],
+        )
+        .await
+        .map_err(|e| classify(e, ep))?;
+    let Some(major) = rows.first().map(|r| r.get::<_, i32>(3)) else {
+        return Ok(None);
+    };
+    let by_name: HashMap<String, ColumnType> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                ColumnType {
+                    name: r.get(1),
+                    portable: r.get(2),
+                },
+            )
+        })
+        .collect();
+    let Some(cols) = columns
+        .iter()
+        .map(|c| by_name.get(c).cloned())
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    Ok(binary_copy::encoding(major, &cols))
+}
+
 /// Rows per batch are capped by bytes too, so that LOB tables do not fill memory.
 const BATCH_BYTES: usize = 8 << 20;
+/// Encoded bytes per batch of a pass-through (the batch is sent to the target as one message).
+const ENCODED_BATCH_BYTES: usize = 1 << 20;
 
 pub struct PgReader {
     pub client: Client,
     pub endpoint: Endpoint,
     types: HashMap<TableId, Vec<String>>,
+    encodings: HashMap<TableId, Option<Encoding>>,
 }
 
 impl PgReader {
@@ -45,6 +91,7 @@ impl PgReader {
             client,
             endpoint,
             types: HashMap::new(),
+            encodings: HashMap::new(),
         }
     }
 
@@ -85,6 +132,71 @@ fn parse_row(spec: &TableSpec, r: &tokio_postgres::Row) -> Result<Row> {
 
 #[async_trait]
 impl Reader for PgReader {
+    async fn encoding(&mut self, spec: &TableSpec) -> Result<Option<Encoding>> {
+        if let Some(e) = self.encodings.get(&spec.id) {
+            return Ok(e.clone());
+        }
+        let e = binary_encoding(&self.client, &spec.id, &spec.columns, &self.endpoint).await?;
+        self.encodings.insert(spec.id.clone(), e.clone());
+        Ok(e)
+    }
+
+    async fn read_range_encoded(
+        &mut self,
+        spec: &TableSpec,
+        range: &KeyRange,
+        batch_rows: usize,
+        encoding: &Encoding,
+        tx: &mpsc::Sender<RowBatch>,
+    ) -> Result<()> {
+        if self.encoding(spec).await?.as_ref() != Some(encoding) {
+            return Err(crate::error::classified(
+                crate::error::Kind::Internal,
+                format!("{}: asked for an encoding this reader did not offer", spec.id),
+                "",
+            ));
+        }
+        let q = sql::copy_out_binary(spec, range).map_err(|e| anyhow!("{}: {e}", spec.id))?;
+        let stream = self
+            .client
+            .copy_out(&q)
+            .await
+            .map_err(|e| classify(e, &self.endpoint))?;
+        pin_mut!(stream);
+        let mut framer = TupleFramer::new(spec.columns.len());
+        let bad = |e: String| anyhow!("{}: reading the binary COPY of the source: {e}", spec.id);
+        while let Some(data) = stream.next().await {
+            framer
+                .push(&data.map_err(|e| classify(e, &self.endpoint))?)
+                .map_err(bad)?;
+            if framer.whole_bytes() >= ENCODED_BATCH_BYTES || framer.whole_tuples() >= batch_rows {
+                let (encoded, n) = framer.take();
+                let batch = RowBatch {
+                    bytes: encoded.len(),
+                    encoded,
+                    encoded_rows: n,
+                    ..RowBatch::default()
+                };
+                if tx.send(batch).await.is_err() {
+                    // The writer failed; its error is the one to report.
+                    return Ok(());
+                }
+            }
+        }
+        framer.finish().map_err(bad)?;
+        let (encoded, n) = framer.take();
+        let _ = tx
+            .send(RowBatch {
+                bytes: encoded.len(),
+                encoded,
+                encoded_rows: n,
+                end: true,
+                ..RowBatch::default()
+            })
+            .await;
+        Ok(())
+    }
+
     async fn read_range(
         &mut self,
         spec: &TableSpec,
@@ -230,6 +342,7 @@ pub struct PgWriter {
     pub client: Client,
     pub endpoint: Endpoint,
     pub meta: String,
+    pub encodings: HashMap<TableId, Option<Encoding>>,
 }
 
 impl PgWriter {
@@ -244,12 +357,13 @@ impl PgWriter {
         let spec = job.spec;
         let mut stats = ChunkStats::default();
         let ignore = job.on_nonempty == NonEmptyTarget::Ignore;
+        let binary = job.encoding.is_some();
         let copy = if ignore {
             // Rows go to a staging table first, so that rows already there can be kept.
             self.run(&sql::create_stage(spec)).await?;
-            sql::copy_into_stage(spec)
+            sql::copy_into_stage(spec, binary)
         } else {
-            sql::copy_in(spec)
+            sql::copy_in(spec, binary)
         };
         let sink = self
             .client
@@ -259,7 +373,26 @@ impl PgWriter {
         pin_mut!(sink);
         let mut scratch = String::new();
         let mut saw_end = false;
-        while let Some(batch) = rx.recv().await {
+        if binary {
+            sink.send(Bytes::from_static(binary_copy::HEADER))
+                .await
+                .map_err(|e| classify(e, &self.endpoint))?;
+        }
+        while let Some(mut batch) = rx.recv().await {
+            if binary {
+                stats.rows += batch.encoded_rows as u64;
+                stats.bytes += batch.bytes as u64;
+                if !batch.encoded.is_empty() {
+                    sink.send(std::mem::take(&mut batch.encoded))
+                        .await
+                        .map_err(|e| classify(e, &self.endpoint))?;
+                }
+                if batch.end {
+                    saw_end = true;
+                    break;
+                }
+                continue;
+            }
             let mut buf = BytesMut::with_capacity(batch.bytes + batch.rows.len() * 8);
             for row in &batch.rows {
                 copy_line(spec, row, &mut buf, &mut scratch).map_err(|e| {
@@ -287,6 +420,11 @@ impl PgWriter {
         if !saw_end {
             anyhow::bail!("the reader of {} stopped before the end of its range", spec.id);
         }
+        if binary {
+            sink.send(Bytes::from_static(binary_copy::TRAILER))
+                .await
+                .map_err(|e| classify(e, &self.endpoint))?;
+        }
         sink.finish().await.map_err(|e| classify(e, &self.endpoint))?;
         if ignore {
             let kept = self
@@ -311,6 +449,18 @@ impl PgWriter {
 
 #[async_trait]
 impl Writer for PgWriter {
+    async fn accepts(&mut self, spec: &TableSpec, encoding: &Encoding) -> Result<bool> {
+        let mine = match self.encodings.get(&spec.id) {
+            Some(e) => e.clone(),
+            None => {
+                let e = binary_encoding(&self.client, &spec.id, &spec.columns, &self.endpoint).await?;
+                self.encodings.insert(spec.id.clone(), e.clone());
+                e
+            }
+        };
+        Ok(mine.as_ref() == Some(encoding))
+    }
+
     async fn write_chunk(&mut self, job: ChunkWrite<'_>, mut rx: mpsc::Receiver<RowBatch>) -> Result<ChunkStats> {
         self.run("BEGIN").await?;
         let copied = self.copy_chunk(&job, &mut rx).await;

@@ -1,8 +1,10 @@
 //! PostgreSQL as a source and a target. A table id's first part is the schema; the database is
 //! the endpoint's (from `[[objects]]`). Change capture: `changes.rs` (pgoutput slot, polled);
-//! replay: `apply.rs`. Switchover and reverse sync are not implemented for PostgreSQL yet.
+//! replay: `apply.rs`; full-copy reads and writes: `copy.rs` (text COPY), `binary_copy.rs`
+//! (binary pass-through between two PostgreSQL servers).
 
 mod apply;
+mod binary_copy;
 mod catalog;
 mod changes;
 mod conn;
@@ -766,6 +768,7 @@ impl Engine for PgEngine {
             client: self.client().await?,
             endpoint: self.endpoint.clone(),
             meta: self.endpoint.meta_database.clone(),
+            encodings: std::collections::HashMap::new(),
         }))
     }
 

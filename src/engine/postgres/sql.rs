@@ -51,12 +51,16 @@ pub fn range_where(spec: &TableSpec, range: &KeyRange) -> Result<String, String>
     })
 }
 
+/// `ORDER BY` the key columns, qualified with the table: a bare name would resolve to the
+/// select list's text output column of the same name and sort by text (10 before 9), with a
+/// sort step the primary key's index would otherwise make unnecessary.
 fn order_by(spec: &TableSpec) -> String {
     if spec.key.is_empty() {
-        String::new()
-    } else {
-        format!(" ORDER BY {}", key_cols(spec).join(", "))
+        return String::new();
     }
+    let t = table(&spec.id);
+    let cols: Vec<String> = key_cols(spec).iter().map(|c| format!("{t}.{c}")).collect();
+    format!(" ORDER BY {}", cols.join(", "))
 }
 
 /// SELECT of every column as canonical text in `range`, in key order.
@@ -133,13 +137,27 @@ pub fn checksum(spec: &TableSpec, native: &[String], range: &KeyRange) -> Result
 }
 
 /// `COPY table (cols) FROM STDIN` in text format.
-pub fn copy_in(spec: &TableSpec) -> String {
-    copy_into(&table(&spec.id), spec)
+pub fn copy_in(spec: &TableSpec, binary: bool) -> String {
+    copy_into(&table(&spec.id), spec, binary)
 }
 
-fn copy_into(target: &str, spec: &TableSpec) -> String {
+fn copy_into(target: &str, spec: &TableSpec, binary: bool) -> String {
     let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
-    format!("COPY {target} ({}) FROM STDIN", cols.join(", "))
+    let format = if binary { " (FORMAT binary)" } else { "" };
+    format!("COPY {target} ({}) FROM STDIN{format}", cols.join(", "))
+}
+
+/// The rows of `range` in key order as a binary COPY stream (the columns as stored: the
+/// pass-through needs no text forms).
+pub fn copy_out_binary(spec: &TableSpec, range: &KeyRange) -> Result<String, String> {
+    let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
+    Ok(format!(
+        "COPY (SELECT {} FROM {} WHERE {}{}) TO STDOUT (FORMAT binary)",
+        cols.join(", "),
+        table(&spec.id),
+        range_where(spec, range)?,
+        order_by(spec)
+    ))
 }
 
 /// The staging table of a chunk that must not overwrite rows (on_nonempty_target = "ignore"):
@@ -155,8 +173,8 @@ pub fn create_stage(spec: &TableSpec) -> String {
     )
 }
 
-pub fn copy_into_stage(spec: &TableSpec) -> String {
-    copy_into(STAGE, spec)
+pub fn copy_into_stage(spec: &TableSpec, binary: bool) -> String {
+    copy_into(STAGE, spec, binary)
 }
 
 /// Moves the staged rows into the table, keeping rows already there (any unique key), and
@@ -359,7 +377,19 @@ mod tests {
             delete_one(&spec(vec![]), &row).unwrap(),
             "DELETE FROM \"public\".\"t\"\"x\" WHERE ctid = (SELECT ctid FROM \"public\".\"t\"\"x\" WHERE \"id\" IS NOT DISTINCT FROM 1 AND \"v\" IS NOT DISTINCT FROM 'it''s' LIMIT 1)"
         );
-        assert_eq!(copy_in(&s), "COPY \"public\".\"t\"\"x\" (\"id\", \"v\") FROM STDIN");
+        assert_eq!(
+            copy_in(&s, false),
+            "COPY \"public\".\"t\"\"x\" (\"id\", \"v\") FROM STDIN"
+        );
+        assert_eq!(
+            copy_in(&s, true),
+            "COPY \"public\".\"t\"\"x\" (\"id\", \"v\") FROM STDIN (FORMAT binary)"
+        );
+        assert_eq!(
+            copy_out_binary(&s, &r).unwrap(),
+            "COPY (SELECT \"id\", \"v\" FROM \"public\".\"t\"\"x\" WHERE (\"id\") > (10) AND (\"id\") <= (20) \
+             ORDER BY \"public\".\"t\"\"x\".\"id\") TO STDOUT (FORMAT binary)"
+        );
         // Boundaries sort by the key, not by its text form.
         assert!(boundaries(&s, 10, &["(\"id\")::text".into()]).ends_with("ORDER BY s.\"id\""));
     }

@@ -540,20 +540,31 @@ async fn copy_chunk(
     writer: &mut dyn Writer,
 ) -> Result<ChunkStats> {
     let (src, tgt) = &shared.specs[job.table];
+    // A pass-through when the writer loads what the reader can send unparsed.
+    let encoding = match reader.encoding(src).await? {
+        Some(e) if writer.accepts(tgt, &e).await? => Some(e),
+        _ => None,
+    };
     let (tx_read, mut rx_read) = mpsc::channel::<RowBatch>(2);
     let (tx_write, rx_write) = mpsc::channel::<RowBatch>(2);
     let table_name = src.id.to_string();
+    let read_encoding = encoding.clone();
     let read = async move {
-        let r = reader.read_range(src, &job.range, shared.batch_rows, &tx_read).await;
+        let r = match &read_encoding {
+            Some(e) => {
+                reader
+                    .read_range_encoded(src, &job.range, shared.batch_rows, e, &tx_read)
+                    .await
+            }
+            None => reader.read_range(src, &job.range, shared.batch_rows, &tx_read).await,
+        };
         drop(tx_read);
         r
     };
     let relay = async move {
         while let Some(b) = rx_read.recv().await {
-            shared.limiter.acquire(b.rows.len() as u64, b.bytes as u64).await;
-            shared
-                .progress
-                .advance(&table_name, b.rows.len() as u64, b.bytes as u64);
+            shared.limiter.acquire(b.len() as u64, b.bytes as u64).await;
+            shared.progress.advance(&table_name, b.len() as u64, b.bytes as u64);
             if tx_write.send(b).await.is_err() {
                 break;
             }
@@ -570,6 +581,7 @@ async fn copy_chunk(
             },
             on_nonempty: shared.on_nonempty,
             batch_rows: shared.batch_rows,
+            encoding,
         },
         rx_write,
     );
