@@ -330,3 +330,54 @@ async fn the_row_rate_limit_slows_the_copy_down() {
     );
     drop_dbs(mariadb_port(), &[&src, &dst]).await;
 }
+
+/// The binlog position of the server now.
+async fn binlog_now(c: &mut mysql_async::Conn) -> (String, u64) {
+    let r: mysql_async::Row = c.query_first("SHOW MASTER STATUS").await.unwrap().unwrap();
+    (r.get(0).unwrap(), r.get(1).unwrap())
+}
+
+/// Whether the binlog from `from` on has a table map naming a table of database `db`.
+async fn binlog_mentions(c: &mut mysql_async::Conn, from: &(String, u64), db: &str) -> bool {
+    let events: Vec<mysql_async::Row> = c
+        .query(format!("SHOW BINLOG EVENTS IN '{}' FROM {}", from.0, from.1))
+        .await
+        .unwrap();
+    events.iter().any(|e| {
+        let info: String = e.get("Info").unwrap_or_default();
+        info.contains(&format!("({db}."))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_target_binlog_off_the_copied_rows_stay_out_of_the_targets_binlog() {
+    let (src, on, off) = (unique("tbl_src"), unique("tbl_on"), unique("tbl_off"));
+    drop_dbs(mariadb_port(), &[&src, &on, &off]).await;
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "CREATE DATABASE `{src}`;\nUSE `{src}`;\nCREATE TABLE `{src}`.t (id INT PRIMARY KEY, v VARCHAR(20));\n\
+             INSERT INTO `{src}`.t SELECT seq, CONCAT('v', seq) FROM seq_1_to_3000"
+        ),
+    )
+    .await;
+    for (dst, binlog) in [(&on, true), (&off, false)] {
+        let p = Project::new(&mariadb_pair(
+            &unique(if binlog { "tbl_p_on" } else { "tbl_p_off" }),
+            &src,
+            dst,
+            &format!("[full]\nchunk_rows = 1000\ntarget_binlog = {binlog}\n"),
+        ));
+        p.expect(&["schema"], 0);
+        let from = binlog_now(&mut c).await;
+        p.expect(&["full"], 0);
+        p.expect(&["verify"], 0);
+        assert_eq!(
+            binlog_mentions(&mut c, &from, dst).await,
+            binlog,
+            "target_binlog = {binlog}: rows of {dst} in the binlog"
+        );
+    }
+    drop_dbs(mariadb_port(), &[&src, &on, &off]).await;
+}

@@ -111,6 +111,10 @@ pub struct FullSettings {
     pub max_rows_per_sec: u64,
     pub max_bytes_per_sec: u64,
     pub on_nonempty_target: NonEmptyTarget,
+    /// Whether a MySQL-family target writes the copied rows to its binlog. `false` skips it
+    /// for the copy's sessions only (`SET sql_log_bin = 0`, which needs SUPER or BINLOG
+    /// ADMIN): faster, as myloader's default, but the target's own replicas do not get them.
+    pub target_binlog: bool,
     /// How often a chunk is retried after a transient error before the stage fails.
     pub retries: u32,
 }
@@ -124,6 +128,7 @@ impl Default for FullSettings {
             max_rows_per_sec: 0,
             max_bytes_per_sec: 0,
             on_nonempty_target: NonEmptyTarget::Stop,
+            target_binlog: true,
             retries: 3,
         }
     }
@@ -477,6 +482,15 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
             "use at most 64 target connections",
         ));
     }
+    if !raw.full.target_binlog && !matches!(target.engine, EngineKind::Mysql | EngineKind::Mariadb) {
+        return Err(usage(
+            format!(
+                "full.target_binlog = false, but omsctl cannot skip the binlog of a {} target",
+                target.engine.as_str()
+            ),
+            "remove full.target_binlog (it applies to MySQL and MariaDB targets)",
+        ));
+    }
     if raw.full.batch_rows > 10_000 {
         return Err(usage(
             format!("full.batch_rows = {} is above 10000", raw.full.batch_rows),
@@ -531,6 +545,20 @@ include = "shop.*"
 
     fn msg(e: &anyhow::Error) -> String {
         format!("{e:#}")
+    }
+
+    #[test]
+    fn skipping_the_target_binlog_is_refused_for_a_target_without_one() {
+        let text = |engine: &str| {
+            format!(
+                "[project]\nname = \"b\"\n[source]\nengine = \"mariadb\"\nhost = \"h\"\nuser = \"u\"\n\
+                 [target]\nengine = \"{engine}\"\nhost = \"h\"\nuser = \"u\"\n[[objects]]\ninclude = \"d.*\"\n\
+                 [full]\ntarget_binlog = false\n"
+            )
+        };
+        assert!(!parse(&text("mariadb"), Path::new("b.toml")).unwrap().full.target_binlog);
+        let e = parse(&text("postgres"), Path::new("b.toml")).unwrap_err();
+        assert!(format!("{e:#}").contains("full.target_binlog = false"), "{e:#}");
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub struct CheckScope<'a> {
     pub wants_incr: bool,
     /// Rows to copy (estimate), to judge binlog retention against the copy time.
     pub estimated_rows: u64,
+    /// The copy keeps its rows out of this target's change log (needs a privilege).
+    pub skip_change_log: bool,
     /// Tables in scope, as named on this side.
     pub tables: &'a [TableId],
 }
@@ -177,6 +179,8 @@ pub struct ChunkWrite<'a> {
     pub batch_rows: usize,
     /// The batches carry rows in this encoding (one [`Writer::accepts`] said yes to).
     pub encoding: Option<Encoding>,
+    /// Keep the rows out of the target's own change log (`[full] target_binlog = false`).
+    pub skip_change_log: bool,
 }
 
 #[derive(Debug, Default)]

@@ -127,6 +127,7 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
                 wants_verify: wants(MigrationType::Verify),
                 wants_incr: wants(MigrationType::Incr),
                 estimated_rows,
+                skip_change_log: false,
                 tables: &scope.tables,
             })
             .await,
@@ -140,6 +141,7 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
                 wants_verify: wants(MigrationType::Verify),
                 wants_incr: wants(MigrationType::Incr),
                 estimated_rows,
+                skip_change_log: wants(MigrationType::Full) && !project.full.target_binlog,
                 tables: &target_ids,
             })
             .await,

@@ -207,6 +207,7 @@ async fn run_step(ctx: &mut Ctx, name: &str, state: &mut SwitchoverState) -> Res
                     wants_verify: false,
                     wants_incr: false,
                     estimated_rows: 0,
+                    skip_change_log: false,
                     tables: &tables,
                 })
                 .await;

@@ -132,6 +132,23 @@ pub fn privilege_checks(grants: &[Grant], scope: &CheckScope<'_>, meta_db: &str)
                 let t = TableId::new(meta_db, "*");
                 need("CREATE", &t, true);
             }
+            // SET sql_log_bin: SUPER, or BINLOG ADMIN (MariaDB 10.5+), or
+            // SESSION_VARIABLES_ADMIN / SYSTEM_VARIABLES_ADMIN (MySQL 8).
+            if scope.skip_change_log
+                && ![
+                    "SUPER",
+                    "BINLOG ADMIN",
+                    "SESSION_VARIABLES_ADMIN",
+                    "SYSTEM_VARIABLES_ADMIN",
+                ]
+                .iter()
+                .any(|p| has(grants, p, "*", "*"))
+            {
+                missing.insert("BINLOG ADMIN (or SUPER) on *.*, for [full] target_binlog = false".into());
+                fixes.insert(
+                    "GRANT BINLOG ADMIN ON *.* TO CURRENT_USER; (MariaDB; MySQL 8: GRANT SESSION_VARIABLES_ADMIN ON *.* TO CURRENT_USER;) or set [full] target_binlog = true".into(),
+                );
+            }
         }
     }
     let role = match scope.role {
@@ -373,5 +390,35 @@ mod tests {
         let gs = g(&["GRANT ALL PRIVILEGES ON `shop\\_%`.* TO `u`@`%` WITH GRANT OPTION"]);
         assert!(has(&gs, "DELETE", "shop_v2", "x"));
         assert!(!has(&gs, "DELETE", "shopv2", "x"));
+    }
+
+    #[test]
+    fn skipping_the_target_binlog_needs_a_privilege_to_set_sql_log_bin() {
+        let tables = [TableId::new("shop", "orders")];
+        let scope = |skip| CheckScope {
+            role: Role::Target,
+            wants_schema: false,
+            wants_full: true,
+            wants_verify: false,
+            wants_incr: false,
+            estimated_rows: 0,
+            skip_change_log: skip,
+            tables: &tables,
+        };
+        let plain = g(&["GRANT SELECT, INSERT, DELETE, CREATE ON *.* TO `u`@`%`"]);
+        let status = |gs: &[Grant], skip| privilege_checks(gs, &scope(skip), "omsctl")[0].clone();
+        assert_eq!(status(&plain, false).status, CheckStatus::Pass);
+        let failed = status(&plain, true);
+        assert_eq!(failed.status, CheckStatus::Fail);
+        assert!(
+            failed.fix.unwrap().contains("GRANT BINLOG ADMIN ON *.*"),
+            "{}",
+            failed.detail
+        );
+        let admin = g(&[
+            "GRANT SELECT, INSERT, DELETE, CREATE ON *.* TO `u`@`%`",
+            "GRANT BINLOG ADMIN ON *.* TO `u`@`%`",
+        ]);
+        assert_eq!(status(&admin, true).status, CheckStatus::Pass);
     }
 }

@@ -557,6 +557,8 @@ impl Engine for MysqlEngine {
             endpoint: self.endpoint.clone(),
             meta_db: self.endpoint.meta_database.clone(),
             flavor: self.flavor,
+            max_packet: None,
+            binlog_off: false,
         }))
     }
 

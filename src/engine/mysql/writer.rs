@@ -23,12 +23,126 @@ pub struct MysqlWriter {
     pub endpoint: Endpoint,
     pub meta_db: String,
     pub flavor: super::Flavor,
+    /// The server's max_allowed_packet, read at the first bulk insert.
+    pub max_packet: Option<usize>,
+    /// Whether this session's `sql_log_bin` is off.
+    pub binlog_off: bool,
 }
 
 /// Bytes per LOAD DATA packet sent to the server.
 const LOAD_CHUNK_BYTES: usize = 1 << 20;
 
+/// The wire type of a bound value, for grouping rows into one bulk request: MariaDB's
+/// COM_STMT_BULK_EXECUTE declares each parameter's type once for all its rows, so a request
+/// may only hold rows whose non-NULL values agree column by column (a zero date goes as text
+/// where other dates are DATETIME, say).
+fn wire_type(v: &mysql_async::Value) -> Option<u8> {
+    use mysql_async::Value as My;
+    match v {
+        My::NULL => None,
+        My::Bytes(_) => Some(1),
+        My::Int(_) => Some(2),
+        My::UInt(_) => Some(3),
+        My::Float(_) => Some(4),
+        My::Double(_) => Some(5),
+        My::Date(..) => Some(6),
+        My::Time(..) => Some(7),
+    }
+}
+
+fn row_bytes(row: &[mysql_async::Value]) -> usize {
+    row.iter().map(|v| v.bin_len() as usize + 1).sum()
+}
+
+/// Splits rows into runs that one bulk request may carry: consecutive rows whose non-NULL
+/// values have one wire type per column. A row bigger than `max_row_bytes` is a run of its
+/// own (sent with a plain execute, which streams long values).
+fn bulk_runs(rows: &[Vec<mysql_async::Value>], max_row_bytes: usize) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let (mut start, mut start_big) = (0, false);
+    let mut types: Vec<Option<u8>> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let big = row_bytes(row) > max_row_bytes;
+        let joins = i > start
+            && !big
+            && !start_big
+            && row
+                .iter()
+                .zip(&types)
+                .all(|(v, t)| wire_type(v).is_none() || t.is_none() || wire_type(v) == *t);
+        if i > start && !joins {
+            runs.push(start..i);
+            start = i;
+        }
+        if start == i {
+            types = row.iter().map(wire_type).collect();
+            start_big = big;
+        } else {
+            for (t, v) in types.iter_mut().zip(row) {
+                if t.is_none() {
+                    *t = wire_type(v);
+                }
+            }
+        }
+    }
+    if start < rows.len() {
+        runs.push(start..rows.len());
+    }
+    runs
+}
+
 impl MysqlWriter {
+    /// Inserts rows with MariaDB's bulk execute of a one-row prepared INSERT: values travel
+    /// in binary, so the server neither parses text (as LOAD DATA does byte by byte) nor SQL
+    /// per row. Strict mode makes a value the column cannot hold fail the statement.
+    async fn bulk_insert(&mut self, spec: &TableSpec, rows: Vec<Row>) -> Result<()> {
+        let max_packet = match self.max_packet {
+            Some(m) => m,
+            None => {
+                let ep = &self.endpoint;
+                let m: Option<u64> = self
+                    .conn
+                    .query_first("SELECT @@max_allowed_packet")
+                    .await
+                    .map_err(|e| classify(e, ep))?;
+                let m = m.unwrap_or(4 << 20) as usize;
+                self.max_packet = Some(m);
+                m
+            }
+        };
+        let sql = dialect::insert(spec, 1);
+        let values: Vec<Vec<mysql_async::Value>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(into_mysql).collect())
+            .collect();
+        // Half the packet leaves room for the request's header and type list.
+        let runs = bulk_runs(&values, max_packet / 2);
+        let mut rows = values.into_iter();
+        for run in runs {
+            let group: Vec<Params> = rows.by_ref().take(run.len()).map(Params::Positional).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let ep = &self.endpoint;
+            if group.len() == 1 {
+                // One row: a plain execute, which sends values above the packet size as long data.
+                let Some(p) = group.into_iter().next() else {
+                    continue;
+                };
+                self.conn
+                    .exec_drop(sql.as_str(), p)
+                    .await
+                    .map_err(|e| classify(e, ep))?;
+            } else {
+                self.conn
+                    .exec_batch(sql.as_str(), group)
+                    .await
+                    .map_err(|e| classify(e, ep))?;
+            }
+        }
+        Ok(())
+    }
+
     async fn insert_rows(&mut self, spec: &TableSpec, rows: Vec<Row>, batch_rows: usize) -> Result<()> {
         let per_stmt = batch_rows.min(MAX_PLACEHOLDERS / spec.columns.len().max(1)).max(1);
         let mut it = rows.into_iter().peekable();
@@ -164,10 +278,35 @@ impl Writer for MysqlWriter {
     async fn write_chunk(&mut self, job: ChunkWrite<'_>, mut rx: mpsc::Receiver<RowBatch>) -> Result<ChunkStats> {
         let spec = job.spec;
         let mut stats = ChunkStats::default();
+        if job.skip_change_log != self.binlog_off {
+            let on = if job.skip_change_log { 0 } else { 1 };
+            self.query(&format!("SET SESSION sql_log_bin = {on}"))
+                .await
+                .map_err(|e| {
+                    e.context("[full] target_binlog = false: turning off the binlog of the copy's sessions")
+                })?;
+            self.binlog_off = job.skip_change_log;
+        }
         self.query("START TRANSACTION").await?;
         let result: Result<()> = async {
             let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
-            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && self.flavor.transactional_load_data() {
+            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && self.flavor.bulk_execute() {
+                let mut saw_end = false;
+                while let Some(batch) = rx.recv().await {
+                    saw_end |= batch.end;
+                    stats.bytes += batch.bytes as u64;
+                    stats.rows += batch.rows.len() as u64;
+                    if let Some(why) = batch.rows.iter().find_map(|r| super::values::unrepresentable(spec, r)) {
+                        return Err(crate::error::classified(
+                            crate::error::Kind::Environment,
+                            format!("{}: {why}", spec.id),
+                            "change or delete the value on the source, or exclude the column ([tables.\"db.t\"] exclude_columns)",
+                        ));
+                    }
+                    self.bulk_insert(spec, batch.rows).await?;
+                }
+                saw_end
+            } else if job.on_nonempty == NonEmptyTarget::Stop && self.flavor.transactional_load_data() {
                 self.load_rows(spec, &mut rx, &mut stats).await?
             } else {
                 let mut saw_end = false;
@@ -271,5 +410,31 @@ impl Writer for MysqlWriter {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mysql_async::Value as My;
+
+    #[test]
+    fn bulk_runs_keep_one_wire_type_per_column_and_big_rows_alone() {
+        let d = || My::Date(2024, 1, 2, 3, 4, 5, 0);
+        let zero = || My::Bytes(b"0000-00-00 00:00:00".to_vec());
+        let rows = vec![
+            vec![My::Int(1), My::NULL],
+            vec![My::Int(2), d()],
+            vec![My::Int(3), My::NULL],
+            vec![My::Int(4), zero()],
+            vec![My::Int(5), zero()],
+            vec![My::Int(6), My::Bytes(vec![b'x'; 100])],
+            vec![My::Int(7), zero()],
+        ];
+        assert_eq!(bulk_runs(&rows, 50), vec![0..3, 3..5, 5..6, 6..7]);
+        assert_eq!(bulk_runs(&rows, 1000), vec![0..3, 3..7]);
+        assert_eq!(bulk_runs(&[], 1000), Vec::<std::ops::Range<usize>>::new());
+        let mixed = vec![vec![My::Int(-1)], vec![My::UInt(u64::MAX)]];
+        assert_eq!(bulk_runs(&mixed, 1000), vec![0..1, 1..2]);
     }
 }

@@ -127,6 +127,7 @@ struct Shared {
     limiter: Limiter,
     on_nonempty: NonEmptyTarget,
     batch_rows: usize,
+    skip_change_log: bool,
     retries: u32,
     cancel: tokio::sync::watch::Receiver<bool>,
 }
@@ -327,6 +328,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         limiter: Limiter::new(project.full.max_rows_per_sec, project.full.max_bytes_per_sec),
         on_nonempty: project.full.on_nonempty_target,
         batch_rows: project.full.batch_rows,
+        skip_change_log: !project.full.target_binlog,
         retries: project.full.retries,
         cancel: ctx.cancel.clone(),
     });
@@ -582,6 +584,7 @@ async fn copy_chunk(
             on_nonempty: shared.on_nonempty,
             batch_rows: shared.batch_rows,
             encoding,
+            skip_change_log: shared.skip_change_log,
         },
         rx_write,
     );
