@@ -128,9 +128,12 @@ pub fn checksum(spec: &TableSpec, native: &[String], range: &KeyRange) -> Result
         "('x' || substr(md5(concat_ws('|', {})), 1, 16))::bit(64)::bigint",
         terms.join(", ")
     );
+    // The hash is computed once per row in the subquery (OFFSET 0 keeps the planner from
+    // pulling it up and substituting the expression back): written twice in the sum, the
+    // MD5 of every row (megabytes for a LOB row) was computed twice.
     Ok(format!(
-        "SELECT count(*)::int8, COALESCE(sum(({h})::numeric + CASE WHEN {h} < 0 THEN 18446744073709551616 ELSE 0 END), 0)::text \
-         FROM {} WHERE {}",
+        "SELECT count(*)::int8, COALESCE(sum(h::numeric + CASE WHEN h < 0 THEN 18446744073709551616 ELSE 0 END), 0)::text \
+         FROM (SELECT {h} AS h FROM {} WHERE {} OFFSET 0) omsctl_rows",
         table(&spec.id),
         range_where(spec, range)?
     ))
