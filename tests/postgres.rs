@@ -218,6 +218,16 @@ async fn pagila_and_a_type_torture_table_move_between_postgres_databases() {
         .unwrap()
         .get(0);
     assert_eq!(n, 3);
+    // The primary key was built after the copy, and is there.
+    let pk: i64 = d
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'public.torture'::regclass AND contype = 'p'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(pk, 1, "primary key of torture on the target");
     // One changed byte in the 5 MB value is found.
     d.batch_execute("UPDATE public.torture SET t = overlay(t placing 'X' from 2000000 for 1) WHERE id = 4")
         .await

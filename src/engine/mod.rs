@@ -268,6 +268,10 @@ pub struct DdlOptions {
     pub indexes_after_data: bool,
     /// Foreign keys, CHECK constraints and triggers wait for switchover (incremental sync).
     pub defer_constraints: bool,
+    /// The row key may be built after the data too, where the engine stores rows apart from
+    /// it (PostgreSQL: one sorted index build instead of an insert into the index per row).
+    /// Only when the copy needs no key to detect conflicts (`on_nonempty_target = "stop"`).
+    pub keys_after_data: bool,
 }
 
 #[derive(Debug, Default)]

@@ -82,6 +82,9 @@ pub fn ddl_options(project: &Project) -> crate::engine::DdlOptions {
     crate::engine::DdlOptions {
         indexes_after_data: project.schema.indexes_after_data,
         defer_constraints: project.wants(crate::config::MigrationType::Incr),
+        keys_after_data: project.schema.indexes_after_data
+            && project.wants(crate::config::MigrationType::Full)
+            && project.full.on_nonempty_target == crate::config::NonEmptyTarget::Stop,
     }
 }
 

@@ -529,6 +529,7 @@ mod tests {
         let opts = DdlOptions {
             indexes_after_data: true,
             defer_constraints: false,
+            keys_after_data: false,
         };
         let p = plan(&c, Flavor::MariaDb, Flavor::OceanBase, &m, &opts);
         let create = &p
@@ -567,6 +568,7 @@ mod tests {
         let opts = DdlOptions {
             indexes_after_data: true,
             defer_constraints: false,
+            keys_after_data: false,
         };
         let p = plan(&c, Flavor::MariaDb, Flavor::TiDb, &m, &opts);
         let idx = &p
@@ -589,6 +591,7 @@ mod tests {
         let opts = DdlOptions {
             indexes_after_data: false,
             defer_constraints: false,
+            keys_after_data: false,
         };
         let p = plan(&c, Flavor::MariaDb, Flavor::MariaDb, &m, &opts);
         let create = &p

@@ -1076,6 +1076,7 @@ mod tests {
     const OPTS: DdlOptions = DdlOptions {
         indexes_after_data: true,
         defer_constraints: true,
+        keys_after_data: false,
     };
 
     #[test]

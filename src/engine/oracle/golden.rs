@@ -83,6 +83,7 @@ fn report(report: &[Conversion]) -> String {
 const OPTS: DdlOptions = DdlOptions {
     indexes_after_data: true,
     defer_constraints: true,
+    keys_after_data: false,
 };
 
 fn raw(data_type: &str) -> RawColumnType {
@@ -718,6 +719,7 @@ fn sakila_into_oceanbase_oracle_mode_matches_the_golden_files() {
     let opts = DdlOptions {
         indexes_after_data: false,
         defer_constraints: false,
+        keys_after_data: false,
     };
     let plan = super::ddl::plan(&source, &mappings(&source, "SAKILA"), &opts, true);
     golden("sakila-to-oceanbase-oracle.sql", &script(&plan, "\n/"));

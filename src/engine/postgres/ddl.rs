@@ -240,9 +240,17 @@ impl Planner<'_> {
                 ));
             }
         }
+        let mut after = Vec::new();
         if let Some(pk) = t.primary_key() {
             let cols: Vec<String> = pk.columns.iter().map(|c| ident(&short_name(&c.name))).collect();
-            defs.push(format!("PRIMARY KEY ({})", cols.join(", ")));
+            let key = format!("PRIMARY KEY ({})", cols.join(", "));
+            if opts.keys_after_data {
+                // Built once, sorted, after the copy (as pg_dump does) instead of an index
+                // insert per copied row; the copy's fences keep chunks from being doubled.
+                after.push(format!("ALTER TABLE {tname} ADD {key}"));
+            } else {
+                defs.push(key);
+            }
         }
         create.push(format!("CREATE TABLE {tname} (\n  {}\n)", defs.join(",\n  ")));
         if !t.comment.is_empty() {
@@ -257,7 +265,6 @@ impl Planner<'_> {
             statements: create,
         });
 
-        let mut after = Vec::new();
         for ix in &t.indexes {
             let object = format!("{} index {}", t.id, ix.name);
             if ix.kind == IndexKind::Primary {
