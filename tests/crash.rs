@@ -10,7 +10,7 @@ async fn sigkill_at_random_moments_of_full_then_rerun_gives_an_exact_copy() {
     let src = unique("crash_src");
     let dst = unique("crash_dst");
     let name = unique("crash");
-    create_source(&src, 300_000).await;
+    create_source(&src, 500_000).await;
     drop_dbs(mariadb_port(), &[&dst]).await;
     // A larger keyless table with duplicates: one unit, all or nothing.
     let mut c = connect(mariadb_port()).await;
@@ -38,7 +38,7 @@ async fn sigkill_at_random_moments_of_full_then_rerun_gives_an_exact_copy() {
     let mut kills = 0;
     for _ in 0..6 {
         let mut child = p.cmd(&["full", "-q"]).spawn().expect("spawn");
-        let wait = Duration::from_millis(100 + rng.next() % 700);
+        let wait = Duration::from_millis(60 + rng.next() % 400);
         let start = Instant::now();
         let mut finished = false;
         while start.elapsed() < wait {

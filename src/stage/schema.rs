@@ -184,6 +184,16 @@ pub async fn load_or_build(ctx: &mut Ctx) -> Result<SchemaPlan> {
 
 /// Applies the pending and failed objects of one phase; returns the keys that failed.
 pub async fn apply_phase(ctx: &mut Ctx, plan: &mut SchemaPlan, phase: Phase) -> Result<Vec<String>> {
+    apply_matching(ctx, plan, &|o: &SchemaObject| o.phase == phase).await
+}
+
+/// Applies the pending (or failed) objects `wanted` selects, as [`apply_phase`] does; returns
+/// the keys of those that failed.
+pub async fn apply_matching(
+    ctx: &mut Ctx,
+    plan: &mut SchemaPlan,
+    wanted: &(dyn Fn(&SchemaObject) -> bool + Sync),
+) -> Result<Vec<String>> {
     let target = ctx.target().await?;
     let keep = ctx.project.schema.existing_tables == ExistingTable::Keep;
     // Views may depend on views: retry the failed ones while each pass makes progress.
@@ -196,7 +206,7 @@ pub async fn apply_phase(ctx: &mut Ctx, plan: &mut SchemaPlan, phase: Phase) -> 
                 return Err(crate::error::interrupted());
             }
             let o = plan.objects()[i].clone();
-            if o.object.phase != phase
+            if !wanted(&o.object)
                 || !matches!(
                     o.status,
                     ObjectStatus::Pending | ObjectStatus::Failed | ObjectStatus::Applying

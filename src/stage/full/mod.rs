@@ -12,6 +12,7 @@
 //! Tables without a row key are one chunk: copied whole in one transaction.
 
 mod limiter;
+mod queue;
 
 use super::{Ctx, StageOutcome, schema, scope};
 use crate::config::{MigrationType, NonEmptyTarget};
@@ -26,9 +27,10 @@ use crate::state::{StateDir, stages_now_ms};
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use limiter::Limiter;
+use queue::{Job, JobQueue};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -111,15 +113,22 @@ impl FullState {
 /// Tables whose chunk boundaries are computed at the same time.
 const PLANNING_CONCURRENCY: usize = 4;
 
-struct Job {
-    table: usize,
-    chunk: u32,
-    range: KeyRange,
+/// What a chunk of wide rows (LOB tables) aims at: such a table gets fewer rows per chunk than
+/// `[full] chunk_rows`, so that several workers copy it and a chunk's transaction stays small.
+const CHUNK_BYTES: u64 = 32 << 20;
+
+/// Rows per chunk for a table of `rows` rows in `bytes` (the catalog's estimates; 0: unknown).
+fn chunk_rows_for(chunk_rows: u64, rows: u64, bytes: u64) -> u64 {
+    if rows == 0 || bytes == 0 {
+        return chunk_rows;
+    }
+    let row_bytes = (bytes / rows).max(1);
+    chunk_rows.min((CHUNK_BYTES / row_bytes).max(1))
 }
 
 struct Shared {
     project: String,
-    jobs: Mutex<VecDeque<Job>>,
+    jobs: JobQueue,
     specs: Vec<(TableSpec, TableSpec)>,
     state: Mutex<(FullState, Instant)>,
     dir: StateDir,
@@ -130,20 +139,25 @@ struct Shared {
     skip_change_log: bool,
     retries: u32,
     cancel: tokio::sync::watch::Receiver<bool>,
+    /// Target tables whose last chunk committed (their indexes can be built now).
+    finished: mpsc::UnboundedSender<TableId>,
 }
 
 impl Shared {
-    fn next_job(&self) -> Option<Job> {
-        self.jobs.lock().ok()?.pop_front()
-    }
-
     /// Records a committed chunk; persists full.json at most once a second.
     fn chunk_done(&self, job: &Job, stats: &ChunkStats) -> Result<()> {
         let Ok(mut guard) = self.state.lock() else {
             anyhow::bail!("full state lock poisoned");
         };
         let (state, last_save) = &mut *guard;
-        let t = &mut state.tables_mut()[job.table];
+        // Jobs index the specs; full.json holds only the tables planned so far.
+        let source = &self.specs[job.table].0.id;
+        let Some(t) = state.tables_mut().iter_mut().find(|t| &t.source == source) else {
+            anyhow::bail!(
+                "chunk {} of {source} finished, but full.json does not list the table",
+                job.chunk
+            );
+        };
         t.done.insert(job.chunk);
         t.rows_copied += stats.rows;
         t.bytes_copied += stats.bytes;
@@ -162,6 +176,7 @@ impl Shared {
         }
         if table_done {
             self.progress.table_done(&name);
+            let _ = self.finished.send(t.target.clone());
         }
         if table_done || last_save.elapsed() >= Duration::from_secs(1) {
             self.dir.write_json(&self.dir.full(), state)?;
@@ -184,6 +199,8 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         .context("preparing the fence table on the target")?;
 
     let mut specs = Vec::new();
+    // Rows per chunk of each table (fewer for wide rows).
+    let mut chunk_rows = Vec::new();
     let generated = scope::target_generated(target.as_ref(), &scope.mappings).await;
     for m in &scope.mappings {
         let Some(t) = catalog.tables.iter().find(|t| t.id == m.source) else {
@@ -191,6 +208,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         };
         let on_target = generated.as_ref().and_then(|g| g.get(&t.id));
         specs.push((scope::specs(&project, t, m, on_target), t.row_estimate));
+        chunk_rows.push(chunk_rows_for(project.full.chunk_rows, t.row_estimate, t.data_bytes));
     }
 
     let existing: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
@@ -212,102 +230,30 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         incr_start: None,
         incr_safe_until: None,
     });
-    // Chunk boundaries of the tables not planned yet, several tables at a time (each is a
-    // scan of the table's key on the source); saved before any of their rows move.
-    let unplanned: Vec<_> = specs
-        .iter()
-        .filter(|((spec, _), _)| !state.tables().iter().any(|t| t.source == spec.id))
-        .collect();
     if ctx.cancelled() {
         return Err(interrupted());
     }
-    if !unplanned.is_empty() {
-        ctx.out
-            .status(&format!("planning chunks of {} table(s)", unplanned.len()));
-    }
-    let chunk_rows = project.full.chunk_rows;
-    let planned: Vec<Result<Vec<Vec<Value>>>> = futures_util::stream::iter(unplanned.iter().map(|((spec, _), _)| {
-        let source = source.clone();
-        async move { source.chunk_boundaries(spec, chunk_rows).await }
-    }))
-    .buffered(PLANNING_CONCURRENCY)
-    .collect()
-    .await;
-    if ctx.cancelled() {
-        return Err(interrupted());
-    }
-    for (((spec, _), estimate), boundaries) in unplanned.into_iter().zip(planned) {
-        let boundaries = boundaries?;
-        let target_id = scope
-            .mappings
-            .iter()
-            .find(|m| m.source == spec.id)
-            .map(|m| m.target.clone())
-            .unwrap_or_else(|| spec.id.clone());
-        state.tables_mut().push(TableProgress {
-            source: spec.id.clone(),
-            target: target_id,
-            key: spec.key.iter().map(|&i| spec.columns[i].clone()).collect(),
-            rows_estimate: *estimate,
-            boundaries,
-            done: BTreeSet::new(),
-            rows_copied: 0,
-            bytes_copied: 0,
-            conflicts: 0,
-            started_at: None,
-            finished_at: None,
-        });
-        ctx.dir.write_json(&ctx.dir.full(), &state)?;
-    }
-    // The fence table is authoritative: a chunk committed just before a crash counts as done
-    // even if full.json did not record it; a chunk never committed does not.
-    let mut jobs = VecDeque::new();
-    let mut table_specs = Vec::new();
-    let mut total_est = 0u64;
-    let mut done_rows = 0u64;
-    for t in state.tables_mut().iter_mut() {
-        let Some(((src, tgt), _)) = specs.iter().find(|((s, _), _)| s.id == t.source) else {
-            continue;
-        };
-        let fenced = fences.get(&t.source.to_string()).cloned().unwrap_or_default();
-        t.done = fenced.keys().copied().collect();
-        t.rows_copied = fenced.values().sum();
-        if t.done.is_empty()
-            && project.full.on_nonempty_target == NonEmptyTarget::Stop
-            && let Some(true) = target.table_has_rows(&t.target).await?
-        {
-            return Err(classified(
-                Kind::Environment,
-                format!("target table {} already holds rows that omsctl did not copy", t.target),
-                "empty it (TRUNCATE TABLE …), or set [full] on_nonempty_target = \"ignore\" to keep its rows and log conflicts",
-            ));
-        }
-        let idx = table_specs.len();
-        table_specs.push((src.clone(), tgt.clone()));
-        total_est += t.rows_estimate.max(t.rows_copied);
-        done_rows += t.rows_copied;
-        for (i, range) in KeyRange::from_boundaries(&t.boundaries).into_iter().enumerate() {
-            if !t.done.contains(&(i as u32)) {
-                jobs.push_back(Job {
-                    table: idx,
-                    chunk: i as u32,
-                    range,
-                });
-            }
-        }
-        if t.started_at.is_none() && !t.is_done() {
-            t.started_at = Some(stages_now_ms());
-        }
-        if t.is_done() && t.finished_at.is_none() {
-            t.finished_at = Some(stages_now_ms());
-        }
-    }
-    // Keep only tables still in scope, in the order of table_specs.
+    // Every table in scope, in the order of the specs: a job's `table` indexes this list.
+    let table_specs: Vec<(TableSpec, TableSpec)> = specs.iter().map(|((s, t), _)| (s.clone(), t.clone())).collect();
     let keep: Vec<TableId> = table_specs.iter().map(|(s, _)| s.id.clone()).collect();
     state.tables_mut().retain(|t| keep.contains(&t.source));
-    state
-        .tables_mut()
-        .sort_by_key(|t| keep.iter().position(|k| k == &t.source));
+    // Tables an earlier run planned, brought up to date with the fence table.
+    let mut jobs = VecDeque::new();
+    let (mut total_est, mut done_rows) = (0u64, 0u64);
+    for t in state.tables_mut().iter_mut() {
+        let Some(idx) = keep.iter().position(|k| k == &t.source) else {
+            continue;
+        };
+        jobs.extend(resume_table(t, idx, &fences, target.as_ref(), project.full.on_nonempty_target).await?);
+        total_est += t.rows_estimate.max(t.rows_copied);
+        done_rows += t.rows_copied;
+    }
+    // The others are planned while the workers copy what is planned already.
+    let unplanned: Vec<usize> = (0..keep.len())
+        .filter(|&i| !state.tables().iter().any(|t| t.source == keep[i]))
+        .collect();
+    total_est += unplanned.iter().map(|&i| specs[i].1).sum::<u64>();
+    sort_tables(&mut state, &keep);
     ctx.dir.write_json(&ctx.dir.full(), &state)?;
 
     let pending_chunks = jobs.len();
@@ -317,10 +263,15 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
             progress.table_started(&t.source.to_string(), t.rows_estimate);
         }
     }
-    let workers = project.full.concurrency.min(pending_chunks.max(1));
+    let workers = if unplanned.is_empty() {
+        project.full.concurrency.min(pending_chunks.max(1))
+    } else {
+        project.full.concurrency
+    };
+    let (finished_tx, mut finished_rx) = mpsc::unbounded_channel::<TableId>();
     let shared = Arc::new(Shared {
         project: project.name.clone(),
-        jobs: Mutex::new(jobs),
+        jobs: JobQueue::new(jobs, !unplanned.is_empty()),
         specs: table_specs,
         state: Mutex::new((state, Instant::now())),
         dir: ctx.dir.clone(),
@@ -331,11 +282,18 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         skip_change_log: !project.full.target_binlog,
         retries: project.full.retries,
         cancel: ctx.cancel.clone(),
+        finished: finished_tx,
     });
     let mut consistent = true;
-    if pending_chunks > 0 {
-        ctx.out
-            .status(&format!("copying {pending_chunks} chunk(s) with {workers} worker(s)"));
+    if pending_chunks > 0 || !unplanned.is_empty() {
+        ctx.out.status(&if unplanned.is_empty() {
+            format!("copying {pending_chunks} chunk(s) with {workers} worker(s)")
+        } else {
+            format!(
+                "copying with {workers} worker(s) while the chunks of {} table(s) are planned",
+                unplanned.len()
+            )
+        });
         if project.wants(MigrationType::Incr) {
             let tables: Vec<_> = shared.specs.iter().map(|(s, _)| s.id.clone()).collect();
             source.prepare_capture(&project.name, &tables).await?;
@@ -365,16 +323,51 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
             handles.push(tokio::spawn(async move { worker(sh, reader, writer, src, tgt).await }));
         }
         let mut first_err: Option<anyhow::Error> = None;
-        for h in handles {
-            let r = match h.await {
+        if !unplanned.is_empty() {
+            let planning = Planning {
+                shared: &shared,
+                specs: &specs,
+                mappings: &scope.mappings,
+                fences: &fences,
+                source: source.as_ref(),
+                target: target.as_ref(),
+                chunk_rows: &chunk_rows,
+            };
+            if let Err(e) = planning.run(&unplanned).await {
+                shared.jobs.stop();
+                first_err = Some(e);
+            }
+            shared.jobs.close();
+        }
+        // While the workers copy, the indexes of each table whose rows are all in are built
+        // (its after-data objects of kind Indexes); the rest of the after-data phase waits.
+        let mut early_plan = if project.wants(MigrationType::Schema) && first_err.is_none() {
+            ctx.dir.read_json::<schema::SchemaPlan>(&ctx.dir.schema_plan())?
+        } else {
+            None
+        };
+        let mut all = tokio::spawn(futures_util::future::join_all(handles));
+        let results = loop {
+            tokio::select! {
+                Some(table) = finished_rx.recv(), if early_plan.is_some() => {
+                    if let Some(plan) = early_plan.as_mut()
+                        && !ctx.cancelled()
+                    {
+                        build_indexes_early(ctx, plan, &table).await;
+                    }
+                }
+                r = &mut all => break r,
+            }
+        };
+        let results = results.map_err(|e| anyhow::anyhow!("worker panicked: {e}"))?;
+        for r in results {
+            let r = match r {
                 Ok(r) => r,
                 Err(e) => Err(anyhow::anyhow!("worker panicked: {e}")),
             };
             if let Err(e) = r {
                 // Stop the other workers at their next chunk; keep the most telling error.
-                if let Ok(mut j) = shared.jobs.lock() {
-                    j.clear();
-                }
+                shared.jobs.stop();
                 let replace = match &first_err {
                     None => true,
                     Some(prev) => kind_of(prev).0 == Kind::Interrupted && kind_of(&e).0 != Kind::Interrupted,
@@ -487,6 +480,128 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
     })
 }
 
+/// Brings a planned table up to date with the fence table (authoritative: a chunk committed
+/// just before a crash counts as done even if full.json did not record it; a chunk never
+/// committed does not) and returns its chunks still to copy, as jobs of table `idx`.
+async fn resume_table(
+    t: &mut TableProgress,
+    idx: usize,
+    fences: &BTreeMap<String, BTreeMap<u32, u64>>,
+    target: &dyn Engine,
+    on_nonempty: NonEmptyTarget,
+) -> Result<Vec<Job>> {
+    let fenced = fences.get(&t.source.to_string()).cloned().unwrap_or_default();
+    t.done = fenced.keys().copied().collect();
+    t.rows_copied = fenced.values().sum();
+    if t.done.is_empty()
+        && on_nonempty == NonEmptyTarget::Stop
+        && let Some(true) = target.table_has_rows(&t.target).await?
+    {
+        return Err(classified(
+            Kind::Environment,
+            format!("target table {} already holds rows that omsctl did not copy", t.target),
+            "empty it (TRUNCATE TABLE …), or set [full] on_nonempty_target = \"ignore\" to keep its rows and log conflicts",
+        ));
+    }
+    let jobs = KeyRange::from_boundaries(&t.boundaries)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !t.done.contains(&(*i as u32)))
+        .map(|(i, range)| Job {
+            table: idx,
+            chunk: i as u32,
+            range,
+        })
+        .collect();
+    if t.started_at.is_none() && !t.is_done() {
+        t.started_at = Some(stages_now_ms());
+    }
+    if t.is_done() && t.finished_at.is_none() {
+        t.finished_at = Some(stages_now_ms());
+    }
+    Ok(jobs)
+}
+
+/// full.json lists the tables in the order of the scope.
+fn sort_tables(state: &mut FullState, keep: &[TableId]) {
+    state
+        .tables_mut()
+        .sort_by_key(|t| keep.iter().position(|k| k == &t.source));
+}
+
+/// Plans the chunks of tables while the workers copy: each table's boundaries are saved in
+/// full.json before its jobs are queued, so chunk numbers stay stable across runs.
+struct Planning<'a> {
+    shared: &'a Shared,
+    specs: &'a [((TableSpec, TableSpec), u64)],
+    mappings: &'a [crate::engine::TableMapping],
+    fences: &'a BTreeMap<String, BTreeMap<u32, u64>>,
+    source: &'a dyn Engine,
+    target: &'a dyn Engine,
+    chunk_rows: &'a [u64],
+}
+
+impl Planning<'_> {
+    async fn run(&self, tables: &[usize]) -> Result<()> {
+        let mut planned = futures_util::stream::iter(tables.iter().map(|&idx| async move {
+            let ((spec, _), _) = &self.specs[idx];
+            (idx, self.source.chunk_boundaries(spec, self.chunk_rows[idx]).await)
+        }))
+        .buffer_unordered(PLANNING_CONCURRENCY);
+        while let Some((idx, boundaries)) = planned.next().await {
+            if *self.shared.cancel.borrow() {
+                return Err(interrupted());
+            }
+            let ((spec, _), estimate) = &self.specs[idx];
+            let target = self
+                .mappings
+                .iter()
+                .find(|m| m.source == spec.id)
+                .map(|m| m.target.clone())
+                .unwrap_or_else(|| spec.id.clone());
+            let mut t = TableProgress {
+                source: spec.id.clone(),
+                target,
+                key: spec.key.iter().map(|&i| spec.columns[i].clone()).collect(),
+                rows_estimate: *estimate,
+                boundaries: boundaries?,
+                done: BTreeSet::new(),
+                rows_copied: 0,
+                bytes_copied: 0,
+                conflicts: 0,
+                started_at: None,
+                finished_at: None,
+            };
+            let jobs = resume_table(&mut t, idx, self.fences, self.target, self.shared.on_nonempty).await?;
+            {
+                let Ok(mut guard) = self.shared.state.lock() else {
+                    anyhow::bail!("full state lock poisoned");
+                };
+                let state = &mut guard.0;
+                state.tables_mut().push(t);
+                let keep: Vec<TableId> = self.specs.iter().map(|((s, _), _)| s.id.clone()).collect();
+                sort_tables(state, &keep);
+                self.shared.dir.write_json(&self.shared.dir.full(), state)?;
+            }
+            self.shared.progress.table_started(&spec.id.to_string(), *estimate);
+            self.shared.jobs.push(jobs);
+        }
+        Ok(())
+    }
+}
+
+/// Builds the indexes of a table whose rows are all copied, while other tables still copy.
+/// A failure is left to the after-data phase at the end, which retries the object and
+/// reports it.
+async fn build_indexes_early(ctx: &mut Ctx, plan: &mut schema::SchemaPlan, table: &TableId) {
+    let wanted = |o: &crate::engine::SchemaObject| {
+        o.phase == Phase::AfterData && o.kind == crate::engine::ObjectKind::Indexes && &o.target == table
+    };
+    if let Err(e) = schema::apply_matching(ctx, plan, &wanted).await {
+        tracing::warn!("building the indexes of {table} early failed (retried after the copy): {e:#}");
+    }
+}
+
 async fn worker(
     shared: Arc<Shared>,
     mut reader: Box<dyn Reader>,
@@ -495,7 +610,7 @@ async fn worker(
     target: Arc<dyn Engine>,
 ) -> Result<()> {
     let mut cancel = shared.cancel.clone();
-    while let Some(job) = shared.next_job() {
+    while let Some(job) = shared.jobs.next().await {
         if *cancel.borrow() {
             return Err(interrupted());
         }
@@ -592,4 +707,21 @@ async fn copy_chunk(
     // A reader error explains a writer that saw no end-of-range marker.
     r?;
     w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_rows_get_fewer_rows_per_chunk_and_narrow_ones_the_configured_count() {
+        // 40 rows of 3 MiB: about 10 rows per chunk, so 4 chunks.
+        assert_eq!(chunk_rows_for(20_000, 40, 120 << 20), 10);
+        // 1M rows of 270 bytes: the configured 20,000.
+        assert_eq!(chunk_rows_for(20_000, 1_000_000, 270_000_000), 20_000);
+        // A row larger than a chunk: one row per chunk; unknown sizes: the configured count.
+        assert_eq!(chunk_rows_for(20_000, 2, 200 << 20), 1);
+        assert_eq!(chunk_rows_for(20_000, 0, 0), 20_000);
+        assert_eq!(chunk_rows_for(20_000, 100, 0), 20_000);
+    }
 }
