@@ -193,6 +193,9 @@ OMS_MY_DONE=0
 
 # ---------------------------------------------------------------------------
 path_mysql() {
+  # Each run writes several GB of binlog on the target (every copy below logs its rows);
+  # the target is this benchmark's own server, so old binlogs go before they fill the disk.
+  my 3307 -e "PURGE BINARY LOGS BEFORE NOW()"
   run_omsctl_mariadb && OMS_MY_DONE=1
 
   say "mysqldump | mysql: 3306 -> 3307 bench6_dump (one stream)"
