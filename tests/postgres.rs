@@ -944,3 +944,68 @@ async fn rows_of_a_range_come_in_key_order_not_in_the_text_order_of_the_key() {
     drop(reader);
     drop_pg(&db).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mariadb_and_postgres_compute_the_same_checksum_of_binary_values() {
+    use omsctl::engine::ChecksumKind;
+    use omsctl::model::catalog::{KeyCompare, TableId, ValueKind};
+    use omsctl::model::range::KeyRange;
+    let (src, dst, name) = (unique("binsum_src"), unique("binsum_dst"), unique("binsum"));
+    crate::copy::drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+    let mut m = connect(mariadb_port()).await;
+    exec(
+        &mut m,
+        &format!(
+            "CREATE DATABASE `{src}`;\nCREATE TABLE `{src}`.b (id INT PRIMARY KEY, v LONGBLOB, t TEXT);\n\
+             INSERT INTO `{src}`.b VALUES (1, 0x005cff0a0d09, 'x'), (2, NULL, NULL), (3, '', ''), (4, REPEAT(0xab, 70000), 'y')"
+        ),
+    )
+    .await;
+    let text = toml(
+        &name,
+        ("mariadb", mariadb_port()),
+        ("postgres", pg_port()),
+        &format!("{src}.*"),
+        &dst,
+    );
+    let p = Project::new(&text);
+    p.expect(&["schema"], 0);
+    p.expect(&["full"], 0);
+    let project = omsctl::config::parse(&text, std::path::Path::new("binsum.toml")).unwrap();
+    let spec = |db: &str| omsctl::engine::TableSpec {
+        id: TableId::new(db, "b"),
+        columns: vec!["id".into(), "v".into(), "t".into()],
+        kinds: vec![ValueKind::Integer, ValueKind::Binary, ValueKind::Text],
+        key: vec![0],
+        unique: Vec::new(),
+        compare: vec![KeyCompare::Exact; 3],
+        filter: None,
+    };
+    let all = KeyRange {
+        lower: None,
+        upper: None,
+    };
+    let source = omsctl::engine::connect(&project.source).await.unwrap();
+    let target = omsctl::engine::connect(&project.target).await.unwrap();
+    let a = source
+        .reader()
+        .await
+        .unwrap()
+        .checksum(&spec(&src), &all, ChecksumKind::Md5)
+        .await
+        .unwrap();
+    let b = target
+        .reader()
+        .await
+        .unwrap()
+        .checksum(&spec("public"), &all, ChecksumKind::Md5)
+        .await
+        .unwrap();
+    assert_eq!(a, b, "row checksums of the same bytes on MariaDB and PostgreSQL");
+    assert_eq!(a.rows, 4);
+    source.close().await;
+    target.close().await;
+    crate::copy::drop_dbs(mariadb_port(), &[&src]).await;
+    drop_pg(&dst).await;
+}

@@ -108,7 +108,8 @@ fn hash_term(col: &str, kind: ValueKind, native: &str) -> String {
         (ValueKind::DateTime | ValueKind::Timestamp, _) => {
             format!("to_char({q}, 'YYYY-MM-DD HH24:MI:SS') || rtrim(rtrim(to_char({q}, '.US'), '0'), '.')")
         }
-        (ValueKind::Binary, _) => format!("encode({q}, 'escape')"),
+        // Upper-case hex, as the MySQL family (HEX) and Oracle (RAW as text) hash bytes.
+        (ValueKind::Binary, _) => format!("upper(encode({q}, 'hex'))"),
         _ => format!("({q})::text"),
     };
     format!("COALESCE(octet_length({text})::text || ':' || {text}, 'N')")
