@@ -160,10 +160,13 @@ G_MY="MariaDB → MariaDB"
 G_MY_NOBL="MariaDB → MariaDB, target binlog off"
 ORDERS_MY_PROJECT=bench6-mariadb
 
-project_mariadb_to_mariadb() {
-  write_project "$ORDERS_MY_PROJECT" <<TOML
+# mariadb_target_project NAME TARGET_DB [FULL_KEYS]: a project copying bench6 from MariaDB
+# 3306 into TARGET_DB on MariaDB 3307, with extra [full] keys.
+mariadb_target_project() {
+  local name=$1 db=$2 extra=${3:-}
+  write_project "$name" <<TOML
 [project]
-name = "$ORDERS_MY_PROJECT"
+name = "$name"
 types = ["schema", "full", "verify"]
 $(mariadb_source_toml)
 [target]
@@ -174,10 +177,15 @@ user = "root"
 meta_database = "omsctl_bench6"
 [[objects]]
 include = "bench6.*"
-target_database = "bench6_oms"
-$(workers_toml)
+target_database = "$db"
+[full]
+concurrency = $CONCURRENCY
+$extra
+[verify]
+concurrency = $CONCURRENCY
 TOML
 }
+project_mariadb_to_mariadb() { mariadb_target_project "$ORDERS_MY_PROJECT" bench6_oms; }
 
 # The omsctl MariaDB -> MariaDB copy (also what verify and startup work on).
 run_omsctl_mariadb() {
@@ -190,6 +198,24 @@ run_omsctl_mariadb() {
   OMS_VERIFY_SECS=$LAST_VERIFY_SECS OMS_VERIFY_RSS=$LAST_VERIFY_RSS
 }
 OMS_MY_DONE=0
+
+# run_myloader GROUP LABEL LOGNAME DUMP_SECS DUMP_RSS [ARGS...]: myloader of $WORK/mydumper
+# into 3307 bench6_mydumper (dropped first), checked and recorded with the dump's time added.
+run_myloader() {
+  local group=$1 label=$2 log=$3 d_secs=$4 d_rss=$5 ok
+  shift 5
+  my 3307 -e "DROP DATABASE IF EXISTS bench6_mydumper"
+  measure "$log" myloader -h 127.0.0.1 -P 3307 -u root -d "$WORK/mydumper" -s bench6 \
+    -B bench6_mydumper -t 2 "$@"
+  if (( M_RC != 0 )); then
+    record_fail "$group" "$label" "FAILED: myloader exit $M_RC: $(log_tail "$log")"
+  elif ok=$(check_my_checksum 3306 bench6 3307 bench6_mydumper); then
+    record "$group" "$label (dump $(printf '%.1f' "$d_secs") s + load $(printf '%.1f' "$M_SECS") s)" \
+      "$(calc "$d_secs + $M_SECS")" "$TOTAL_ROWS" "$DATA_BYTES" "$((d_rss > M_RSS_KB ? d_rss : M_RSS_KB))" "$ok"
+  else
+    record_fail "$group" "$label" "FAILED: $ok"
+  fi
+}
 
 # ---------------------------------------------------------------------------
 path_mysql() {
@@ -224,31 +250,11 @@ path_mysql() {
     if (( d_rc != 0 )); then
       record_fail "$G_MY" "$label" "FAILED: mydumper exit $d_rc: $(log_tail mydumper)"
     else
-      # -e: keep the target's binlog on, as it is for omsctl and mysqldump | mysql.
-      measure myloader myloader -h 127.0.0.1 -P 3307 -u root -d "$WORK/mydumper" -s bench6 \
-        -B bench6_mydumper -t 2 -e
-      if (( M_RC != 0 )); then
-        record_fail "$G_MY" "$label" "FAILED: myloader exit $M_RC: $(log_tail myloader)"
-      elif ok=$(check_my_checksum 3306 bench6 3307 bench6_mydumper); then
-        record "$G_MY" "$label (dump $(printf '%.1f' "$d_secs") s + load $(printf '%.1f' "$M_SECS") s)" \
-          "$(calc "$d_secs + $M_SECS")" "$TOTAL_ROWS" "$DATA_BYTES" "$((d_rss > M_RSS_KB ? d_rss : M_RSS_KB))" "$ok"
-      else
-        record_fail "$G_MY" "$label" "FAILED: $ok"
-      fi
-      # myloader's default: the target's binlog off for its sessions (compared with omsctl's
-      # [full] target_binlog = false), from the same dump.
-      local label_nobl="mydumper -t 2 -r 100000 + myloader -t 2 (its default: no binlog)"
-      my 3307 -e "DROP DATABASE IF EXISTS bench6_mydumper"
-      measure myloader-nobinlog myloader -h 127.0.0.1 -P 3307 -u root -d "$WORK/mydumper" -s bench6 \
-        -B bench6_mydumper -t 2
-      if (( M_RC != 0 )); then
-        record_fail "$G_MY_NOBL" "$label_nobl" "FAILED: myloader exit $M_RC: $(log_tail myloader-nobinlog)"
-      elif ok=$(check_my_checksum 3306 bench6 3307 bench6_mydumper); then
-        record "$G_MY_NOBL" "$label_nobl (dump $(printf '%.1f' "$d_secs") s + load $(printf '%.1f' "$M_SECS") s)" \
-          "$(calc "$d_secs + $M_SECS")" "$TOTAL_ROWS" "$DATA_BYTES" "$((d_rss > M_RSS_KB ? d_rss : M_RSS_KB))" "$ok"
-      else
-        record_fail "$G_MY_NOBL" "$label_nobl" "FAILED: $ok"
-      fi
+      # -e: the target's binlog on, as it is for omsctl and mysqldump | mysql; then myloader's
+      # default, the binlog off for its sessions (compared with [full] target_binlog = false).
+      run_myloader "$G_MY" "$label" myloader "$d_secs" "$d_rss" -e
+      run_myloader "$G_MY_NOBL" "mydumper -t 2 -r 100000 + myloader -t 2 (its default: no binlog)" \
+        myloader-nobinlog "$d_secs" "$d_rss"
     fi
   fi
 
@@ -276,26 +282,7 @@ path_mysql() {
   say "omsctl full with [full] target_binlog = false: MariaDB 3306 -> MariaDB 3307 (bench6_oms_nobl)"
   local name=bench6-mariadb-nobinlog
   my 3307 -e "DROP DATABASE IF EXISTS bench6_oms_nobl; DELETE FROM omsctl_bench6.full_chunks WHERE project = '$name'"
-  write_project "$name" <<TOML
-[project]
-name = "$name"
-types = ["schema", "full", "verify"]
-$(mariadb_source_toml)
-[target]
-engine = "mariadb"
-host = "127.0.0.1"
-port = 3307
-user = "root"
-meta_database = "omsctl_bench6"
-[[objects]]
-include = "bench6.*"
-target_database = "bench6_oms_nobl"
-[full]
-concurrency = $CONCURRENCY
-target_binlog = false
-[verify]
-concurrency = $CONCURRENCY
-TOML
+  mariadb_target_project "$name" bench6_oms_nobl "target_binlog = false"
   omsctl_copy "$name" "$G_MY_NOBL" \
     "omsctl full ($CONCURRENCY workers, target_binlog = false; secondary index included)" "$TOTAL_ROWS" "$DATA_BYTES" || true
   my 3307 -e "DROP DATABASE IF EXISTS bench6_oms_nobl"
