@@ -101,6 +101,32 @@ pub enum NonEmptyTarget {
     Ignore,
 }
 
+/// How `full` writes rows into a MySQL-family target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteMethod {
+    /// MariaDB: bulk; MySQL: load_data; OceanBase and TiDB: insert; PostgreSQL: COPY.
+    #[default]
+    Auto,
+    /// MariaDB's COM_STMT_BULK_EXECUTE of a prepared INSERT (binary values).
+    Bulk,
+    /// `LOAD DATA LOCAL INFILE` streams (needs local_infile = ON on the server).
+    LoadData,
+    /// Multi-row prepared INSERTs (works everywhere, the slowest).
+    Insert,
+}
+
+impl WriteMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteMethod::Auto => "auto",
+            WriteMethod::Bulk => "bulk",
+            WriteMethod::LoadData => "load_data",
+            WriteMethod::Insert => "insert",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FullSettings {
@@ -115,6 +141,8 @@ pub struct FullSettings {
     /// for the copy's sessions only (`SET sql_log_bin = 0`, which needs SUPER or BINLOG
     /// ADMIN): faster, as myloader's default, but the target's own replicas do not get them.
     pub target_binlog: bool,
+    /// How rows are written into a MySQL-family target.
+    pub write_method: WriteMethod,
     /// How often a chunk is retried after a transient error before the stage fails.
     pub retries: u32,
 }
@@ -129,6 +157,7 @@ impl Default for FullSettings {
             max_bytes_per_sec: 0,
             on_nonempty_target: NonEmptyTarget::Stop,
             target_binlog: true,
+            write_method: WriteMethod::Auto,
             retries: 3,
         }
     }
@@ -491,6 +520,23 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
             "remove full.target_binlog (it applies to MySQL and MariaDB targets)",
         ));
     }
+    let method_ok = match raw.full.write_method {
+        WriteMethod::Auto => true,
+        WriteMethod::Bulk => target.engine == EngineKind::Mariadb,
+        // OceanBase and TiDB commit LOAD DATA on their own, outside the chunk's transaction.
+        WriteMethod::LoadData => matches!(target.engine, EngineKind::Mysql | EngineKind::Mariadb),
+        WriteMethod::Insert => !matches!(target.engine, EngineKind::Postgres | EngineKind::Oracle),
+    };
+    if !method_ok {
+        return Err(usage(
+            format!(
+                "full.write_method = {:?} does not apply to a {} target",
+                raw.full.write_method.as_str(),
+                target.engine.as_str()
+            ),
+            "bulk: MariaDB; load_data: MySQL and MariaDB; insert: the MySQL family; or remove the key (auto)",
+        ));
+    }
     if raw.full.batch_rows > 10_000 {
         return Err(usage(
             format!("full.batch_rows = {} is above 10000", raw.full.batch_rows),
@@ -545,6 +591,24 @@ include = "shop.*"
 
     fn msg(e: &anyhow::Error) -> String {
         format!("{e:#}")
+    }
+
+    #[test]
+    fn a_write_method_the_target_cannot_use_is_a_usage_error() {
+        let text = |engine: &str, method: &str| {
+            format!(
+                "[project]\nname = \"w\"\n[source]\nengine = \"mariadb\"\nhost = \"h\"\nuser = \"u\"\n\
+                 [target]\nengine = \"{engine}\"\nhost = \"h\"\nuser = \"u\"\n[[objects]]\ninclude = \"d.*\"\n\
+                 [full]\nwrite_method = \"{method}\"\n"
+            )
+        };
+        let ok = |e: &str, m: &str| parse(&text(e, m), Path::new("w.toml")).is_ok();
+        assert!(
+            ok("mariadb", "bulk") && ok("mariadb", "load_data") && ok("mysql", "load_data") && ok("tidb", "insert")
+        );
+        assert!(!ok("mysql", "bulk") && !ok("oceanbase", "load_data") && !ok("postgres", "insert"));
+        let e = parse(&text("oceanbase", "load_data"), Path::new("w.toml")).unwrap_err();
+        assert!(format!("{e:#}").contains("full.write_method = \"load_data\""), "{e:#}");
     }
 
     #[test]

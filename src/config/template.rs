@@ -48,6 +48,7 @@ max_rows_per_sec = 0                     # 0 = unlimited
 max_bytes_per_sec = 0                    # 0 = unlimited
 on_nonempty_target = "stop"              # stop | ignore (keep existing rows, log conflicts)
 target_binlog = true                     # false: MySQL/MariaDB target skips its binlog for the copy (needs BINLOG ADMIN; its replicas miss the rows)
+write_method = "auto"                    # auto | bulk (MariaDB) | load_data (MySQL, MariaDB; needs local_infile) | insert
 retries = 3                              # retries of a chunk after a transient error
 
 [verify]

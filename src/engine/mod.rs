@@ -181,6 +181,8 @@ pub struct ChunkWrite<'a> {
     pub encoding: Option<Encoding>,
     /// Keep the rows out of the target's own change log (`[full] target_binlog = false`).
     pub skip_change_log: bool,
+    /// `[full] write_method` (engines with one way to write ignore it).
+    pub method: crate::config::WriteMethod,
 }
 
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@ use super::conn::classify;
 use super::dialect;
 use super::reader::params;
 use super::values::{into_mysql, to_mysql};
-use crate::config::{Endpoint, NonEmptyTarget};
+use crate::config::{Endpoint, NonEmptyTarget, WriteMethod};
 use crate::engine::{ChunkStats, ChunkWrite, RowBatch, TableSpec, Writer};
 use crate::model::value::{Row, Value, canonical_row};
 use anyhow::Result;
@@ -290,7 +290,13 @@ impl Writer for MysqlWriter {
         self.query("START TRANSACTION").await?;
         let result: Result<()> = async {
             let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
-            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && self.flavor.bulk_execute() {
+            let method = match job.method {
+                WriteMethod::Auto if self.flavor.bulk_execute() => WriteMethod::Bulk,
+                WriteMethod::Auto if self.flavor.transactional_load_data() => WriteMethod::LoadData,
+                WriteMethod::Auto => WriteMethod::Insert,
+                m => m,
+            };
+            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && method == WriteMethod::Bulk {
                 let mut saw_end = false;
                 while let Some(batch) = rx.recv().await {
                     saw_end |= batch.end;
@@ -306,7 +312,7 @@ impl Writer for MysqlWriter {
                     self.bulk_insert(spec, batch.rows).await?;
                 }
                 saw_end
-            } else if job.on_nonempty == NonEmptyTarget::Stop && self.flavor.transactional_load_data() {
+            } else if job.on_nonempty == NonEmptyTarget::Stop && method == WriteMethod::LoadData {
                 self.load_rows(spec, &mut rx, &mut stats).await?
             } else {
                 let mut saw_end = false;

@@ -137,6 +137,7 @@ struct Shared {
     on_nonempty: NonEmptyTarget,
     batch_rows: usize,
     skip_change_log: bool,
+    write_method: crate::config::WriteMethod,
     retries: u32,
     cancel: tokio::sync::watch::Receiver<bool>,
     /// Target tables whose last chunk committed (their indexes can be built now).
@@ -280,6 +281,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         on_nonempty: project.full.on_nonempty_target,
         batch_rows: project.full.batch_rows,
         skip_change_log: !project.full.target_binlog,
+        write_method: project.full.write_method,
         retries: project.full.retries,
         cancel: ctx.cancel.clone(),
         finished: finished_tx,
@@ -700,6 +702,7 @@ async fn copy_chunk(
             batch_rows: shared.batch_rows,
             encoding,
             skip_change_log: shared.skip_change_log,
+            method: shared.write_method,
         },
         rx_write,
     );
