@@ -66,10 +66,10 @@ fn bulk_runs(rows: &[Vec<mysql_async::Value>], max_row_bytes: usize) -> Vec<std:
         let joins = i > start
             && !big
             && !start_big
-            && row
-                .iter()
-                .zip(&types)
-                .all(|(v, t)| wire_type(v).is_none() || t.is_none() || wire_type(v) == *t);
+            && row.iter().zip(&types).all(|(v, t)| match (wire_type(v), t) {
+                (Some(w), Some(t)) => w == *t,
+                _ => true,
+            });
         if i > start && !joins {
             runs.push(start..i);
             start = i;
@@ -119,26 +119,16 @@ impl MysqlWriter {
         let runs = bulk_runs(&values, max_packet / 2);
         let mut rows = values.into_iter();
         for run in runs {
-            let group: Vec<Params> = rows.by_ref().take(run.len()).map(Params::Positional).collect();
-            if group.is_empty() {
-                continue;
-            }
-            let ep = &self.endpoint;
-            if group.len() == 1 {
+            let mut group: Vec<Params> = rows.by_ref().take(run.len()).map(Params::Positional).collect();
+            let sent = if group.len() > 1 {
+                self.conn.exec_batch(sql.as_str(), group).await
+            } else if let Some(p) = group.pop() {
                 // One row: a plain execute, which sends values above the packet size as long data.
-                let Some(p) = group.into_iter().next() else {
-                    continue;
-                };
-                self.conn
-                    .exec_drop(sql.as_str(), p)
-                    .await
-                    .map_err(|e| classify(e, ep))?;
+                self.conn.exec_drop(sql.as_str(), p).await
             } else {
-                self.conn
-                    .exec_batch(sql.as_str(), group)
-                    .await
-                    .map_err(|e| classify(e, ep))?;
-            }
+                Ok(())
+            };
+            sent.map_err(|e| classify(e, &self.endpoint))?;
         }
         Ok(())
     }
@@ -296,23 +286,7 @@ impl Writer for MysqlWriter {
                 WriteMethod::Auto => WriteMethod::Insert,
                 m => m,
             };
-            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && method == WriteMethod::Bulk {
-                let mut saw_end = false;
-                while let Some(batch) = rx.recv().await {
-                    saw_end |= batch.end;
-                    stats.bytes += batch.bytes as u64;
-                    stats.rows += batch.rows.len() as u64;
-                    if let Some(why) = batch.rows.iter().find_map(|r| super::values::unrepresentable(spec, r)) {
-                        return Err(crate::error::classified(
-                            crate::error::Kind::Environment,
-                            format!("{}: {why}", spec.id),
-                            "change or delete the value on the source, or exclude the column ([tables.\"db.t\"] exclude_columns)",
-                        ));
-                    }
-                    self.bulk_insert(spec, batch.rows).await?;
-                }
-                saw_end
-            } else if job.on_nonempty == NonEmptyTarget::Stop && method == WriteMethod::LoadData {
+            let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && method == WriteMethod::LoadData {
                 self.load_rows(spec, &mut rx, &mut stats).await?
             } else {
                 let mut saw_end = false;
@@ -342,7 +316,11 @@ impl Writer for MysqlWriter {
                         }
                     }
                     stats.rows += rows.len() as u64;
-                    self.insert_rows(spec, rows, job.batch_rows).await?;
+                    if method == WriteMethod::Bulk {
+                        self.bulk_insert(spec, rows).await?;
+                    } else {
+                        self.insert_rows(spec, rows, job.batch_rows).await?;
+                    }
                 }
                 saw_end
             };

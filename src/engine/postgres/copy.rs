@@ -73,6 +73,33 @@ pub async fn binary_encoding(c: &Client, id: &TableId, columns: &[String], ep: &
     Ok(binary_copy::encoding(major, &cols))
 }
 
+/// [`binary_encoding`] of `spec`, asked once per table and connection.
+async fn cached_encoding(
+    cache: &mut HashMap<TableId, Option<Encoding>>,
+    c: &Client,
+    spec: &TableSpec,
+    ep: &Endpoint,
+) -> Result<Option<Encoding>> {
+    if let Some(e) = cache.get(&spec.id) {
+        return Ok(e.clone());
+    }
+    let e = binary_encoding(c, &spec.id, &spec.columns, ep).await?;
+    cache.insert(spec.id.clone(), e.clone());
+    Ok(e)
+}
+
+/// A batch of whole tuples taken from the framer.
+fn encoded_batch(framer: &mut TupleFramer, end: bool) -> RowBatch {
+    let (encoded, encoded_rows) = framer.take();
+    RowBatch {
+        bytes: encoded.len(),
+        encoded,
+        encoded_rows,
+        end,
+        ..RowBatch::default()
+    }
+}
+
 /// Rows per batch are capped by bytes too, so that LOB tables do not fill memory.
 const BATCH_BYTES: usize = 8 << 20;
 /// Encoded bytes per batch of a pass-through (the batch is sent to the target as one message).
@@ -133,12 +160,7 @@ fn parse_row(spec: &TableSpec, r: &tokio_postgres::Row) -> Result<Row> {
 #[async_trait]
 impl Reader for PgReader {
     async fn encoding(&mut self, spec: &TableSpec) -> Result<Option<Encoding>> {
-        if let Some(e) = self.encodings.get(&spec.id) {
-            return Ok(e.clone());
-        }
-        let e = binary_encoding(&self.client, &spec.id, &spec.columns, &self.endpoint).await?;
-        self.encodings.insert(spec.id.clone(), e.clone());
-        Ok(e)
+        cached_encoding(&mut self.encodings, &self.client, spec, &self.endpoint).await
     }
 
     async fn read_range_encoded(
@@ -169,31 +191,15 @@ impl Reader for PgReader {
             framer
                 .push(&data.map_err(|e| classify(e, &self.endpoint))?)
                 .map_err(bad)?;
-            if framer.whole_bytes() >= ENCODED_BATCH_BYTES || framer.whole_tuples() >= batch_rows {
-                let (encoded, n) = framer.take();
-                let batch = RowBatch {
-                    bytes: encoded.len(),
-                    encoded,
-                    encoded_rows: n,
-                    ..RowBatch::default()
-                };
-                if tx.send(batch).await.is_err() {
-                    // The writer failed; its error is the one to report.
-                    return Ok(());
-                }
+            if (framer.whole_bytes() >= ENCODED_BATCH_BYTES || framer.whole_tuples() >= batch_rows)
+                && tx.send(encoded_batch(&mut framer, false)).await.is_err()
+            {
+                // The writer failed; its error is the one to report.
+                return Ok(());
             }
         }
         framer.finish().map_err(bad)?;
-        let (encoded, n) = framer.take();
-        let _ = tx
-            .send(RowBatch {
-                bytes: encoded.len(),
-                encoded,
-                encoded_rows: n,
-                end: true,
-                ..RowBatch::default()
-            })
-            .await;
+        let _ = tx.send(encoded_batch(&mut framer, true)).await;
         Ok(())
     }
 
@@ -450,14 +456,7 @@ impl PgWriter {
 #[async_trait]
 impl Writer for PgWriter {
     async fn accepts(&mut self, spec: &TableSpec, encoding: &Encoding) -> Result<bool> {
-        let mine = match self.encodings.get(&spec.id) {
-            Some(e) => e.clone(),
-            None => {
-                let e = binary_encoding(&self.client, &spec.id, &spec.columns, &self.endpoint).await?;
-                self.encodings.insert(spec.id.clone(), e.clone());
-                e
-            }
-        };
+        let mine = cached_encoding(&mut self.encodings, &self.client, spec, &self.endpoint).await?;
         Ok(mine.as_ref() == Some(encoding))
     }
 

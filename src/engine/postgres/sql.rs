@@ -63,6 +63,17 @@ fn order_by(spec: &TableSpec) -> String {
     format!(" ORDER BY {}", cols.join(", "))
 }
 
+/// `SELECT exprs FROM table WHERE range ORDER BY key`.
+fn select(spec: &TableSpec, exprs: &[String], range: &KeyRange) -> Result<String, String> {
+    Ok(format!(
+        "SELECT {} FROM {} WHERE {}{}",
+        exprs.join(", "),
+        table(&spec.id),
+        range_where(spec, range)?,
+        order_by(spec)
+    ))
+}
+
 /// SELECT of every column as canonical text in `range`, in key order.
 pub fn select_range(spec: &TableSpec, native: &[String], range: &KeyRange) -> Result<String, String> {
     let cols: Vec<String> = spec
@@ -72,13 +83,7 @@ pub fn select_range(spec: &TableSpec, native: &[String], range: &KeyRange) -> Re
         .zip(native)
         .map(|((c, k), t)| types::read_expr(&ident(c), *k, t))
         .collect();
-    Ok(format!(
-        "SELECT {} FROM {} WHERE {}{}",
-        cols.join(", "),
-        table(&spec.id),
-        range_where(spec, range)?,
-        order_by(spec)
-    ))
+    select(spec, &cols, range)
 }
 
 /// Every `chunk`-th key in key order, as `exprs` (read expressions over the key columns).
@@ -156,11 +161,8 @@ fn copy_into(target: &str, spec: &TableSpec, binary: bool) -> String {
 pub fn copy_out_binary(spec: &TableSpec, range: &KeyRange) -> Result<String, String> {
     let cols: Vec<String> = spec.columns.iter().map(|c| ident(c)).collect();
     Ok(format!(
-        "COPY (SELECT {} FROM {} WHERE {}{}) TO STDOUT (FORMAT binary)",
-        cols.join(", "),
-        table(&spec.id),
-        range_where(spec, range)?,
-        order_by(spec)
+        "COPY ({}) TO STDOUT (FORMAT binary)",
+        select(spec, &cols, range)?
     ))
 }
 

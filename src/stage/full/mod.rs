@@ -322,13 +322,21 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         for reader in readers {
             let writer = target.writer().await?;
             let (sh, src, tgt) = (shared.clone(), source.clone(), target.clone());
-            handles.push(tokio::spawn(async move { worker(sh, reader, writer, src, tgt).await }));
+            handles.push(tokio::spawn(async move {
+                let r = worker(sh.clone(), reader, writer, src, tgt).await;
+                if r.is_err() {
+                    // The other workers end after their current chunk, not after the queue.
+                    sh.jobs.stop();
+                }
+                r
+            }));
         }
         let mut first_err: Option<anyhow::Error> = None;
         if !unplanned.is_empty() {
             let planning = Planning {
                 shared: &shared,
                 specs: &specs,
+                keep: &keep,
                 mappings: &scope.mappings,
                 fences: &fences,
                 source: source.as_ref(),
@@ -368,8 +376,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
                 Err(e) => Err(anyhow::anyhow!("worker panicked: {e}")),
             };
             if let Err(e) = r {
-                // Stop the other workers at their next chunk; keep the most telling error.
-                shared.jobs.stop();
+                // Keep the most telling error.
                 let replace = match &first_err {
                     None => true,
                     Some(prev) => kind_of(prev).0 == Kind::Interrupted && kind_of(&e).0 != Kind::Interrupted,
@@ -536,6 +543,8 @@ fn sort_tables(state: &mut FullState, keep: &[TableId]) {
 struct Planning<'a> {
     shared: &'a Shared,
     specs: &'a [((TableSpec, TableSpec), u64)],
+    /// The specs' source ids: the order of full.json.
+    keep: &'a [TableId],
     mappings: &'a [crate::engine::TableMapping],
     fences: &'a BTreeMap<String, BTreeMap<u32, u64>>,
     source: &'a dyn Engine,
@@ -581,8 +590,7 @@ impl Planning<'_> {
                 };
                 let state = &mut guard.0;
                 state.tables_mut().push(t);
-                let keep: Vec<TableId> = self.specs.iter().map(|((s, _), _)| s.id.clone()).collect();
-                sort_tables(state, &keep);
+                sort_tables(state, self.keep);
                 self.shared.dir.write_json(&self.shared.dir.full(), state)?;
             }
             self.shared.progress.table_started(&spec.id.to_string(), *estimate);
