@@ -10,7 +10,7 @@ pub mod postgres;
 use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule};
 use crate::model::catalog::{Catalog, KeyCompare, TableId, ValueKind};
 use crate::model::change::{ChangeEvent, RowOp};
-use crate::model::position::Position;
+use crate::model::position::{CopySnapshot, Position};
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value};
 use anyhow::Result;
@@ -309,6 +309,22 @@ pub struct ChangeOpts {
     /// omsctl's checkpoint table on this server: transactions that touch it were written by
     /// omsctl itself and are flagged, so that reverse sync does not echo them.
     pub marker_table: TableId,
+    /// The transactions `full`'s copy holds already: the stream leaves them out, so that each
+    /// change reaches the target exactly once (see [`Snapshot::holds`]).
+    pub copied: Option<CopySnapshot>,
+}
+
+/// The readers of `full`'s copy and where replay after it starts.
+pub struct Snapshot {
+    pub readers: Vec<Box<dyn Reader>>,
+    /// Whether every reader sees the same consistent snapshot.
+    pub consistent: bool,
+    /// Where the change log stood at the snapshot (or before it: replay from here misses
+    /// nothing the copy lacks); `None` when the server keeps no change log.
+    pub position: Option<Position>,
+    /// Which transactions after `position` the copy holds all the same, where the log's
+    /// order cannot say (PostgreSQL); `None`: none do.
+    pub holds: Option<CopySnapshot>,
 }
 
 /// One row change ready for the target: rows already projected to the target spec.
@@ -442,10 +458,10 @@ pub trait Engine: Send + Sync {
     async fn table_has_rows(&self, id: &TableId) -> Result<Option<bool>>;
     /// Sorted key values that cut the table into chunks of about `chunk_rows` rows.
     async fn chunk_boundaries(&self, spec: &TableSpec, chunk_rows: u64) -> Result<Vec<Vec<Value>>>;
-    /// `workers` readers that all see the same consistent snapshot when the server allows it;
-    /// the bool says whether they do; the position is where the change log stood at that
-    /// snapshot (or just before it), `None` when the server keeps no change log.
-    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)>;
+    /// `workers` readers that all see the same consistent snapshot when the server allows it.
+    /// `capture`: the project whose change capture ([`Engine::prepare_capture`]) replay will
+    /// read after the copy, if any.
+    async fn snapshot_readers(&self, workers: usize, capture: Option<&str>) -> Result<Snapshot>;
     /// The end of the change log now; `None` when the server keeps none.
     async fn current_position(&self) -> Result<Option<Position>>;
     /// The position of the first transaction the source committed at or after `unix_s`

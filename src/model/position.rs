@@ -18,6 +18,27 @@ pub enum Position {
     OracleScn { scn: u64, from: u64 },
 }
 
+/// Which source transactions a consistent copy already holds, where the change log's order
+/// cannot say. On PostgreSQL a transaction becomes visible when it leaves the process array,
+/// not when its commit reaches the WAL: an asynchronous commit is visible before the WAL
+/// holding it is written, and a commit waiting for a synchronous standby is in the WAL but
+/// not yet visible. So no WAL position divides "in the copy" from "to replay"; the snapshot's
+/// transaction ids do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CopySnapshot {
+    /// A PostgreSQL snapshot (`pg_current_snapshot()`, 64-bit transaction ids): a transaction
+    /// below `xmax` and not in `xip` had committed, so the copy holds its changes. `until` is
+    /// the WAL insert position read after the snapshot: no transaction committing past it is
+    /// in the copy.
+    PgXids {
+        xmin: u64,
+        xmax: u64,
+        xip: Vec<u64>,
+        until: u64,
+    },
+}
+
 /// The `file` a PostgreSQL position takes in a (file, pos) checkpoint row.
 const PG_LSN_FILE: &str = "pg_lsn";
 /// The `file` an Oracle position takes in a (file, pos) checkpoint row.

@@ -19,7 +19,7 @@ use crate::engine::{
 use crate::error::{Kind, classified, interrupted, kind_of, usage};
 use crate::model::catalog::{Catalog, TableId};
 use crate::model::change::{ChangeEvent, RowOp};
-use crate::model::position::Position;
+use crate::model::position::{CopySnapshot, Position};
 use crate::model::value::Row;
 use crate::state::stages_now_ms;
 use anyhow::{Context, Result};
@@ -348,6 +348,15 @@ async fn start_point(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<Pos
     }
 }
 
+/// The transactions `full`'s first snapshot holds, which forward replay leaves out.
+fn copied_snapshot(ctx: &Ctx, side: &Side) -> Result<Option<CopySnapshot>> {
+    if side.reverse {
+        return Ok(None);
+    }
+    let full: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
+    Ok(full.and_then(|f| f.incr_snapshot().cloned()))
+}
+
 fn binlog_off() -> anyhow::Error {
     classified(
         Kind::Environment,
@@ -459,6 +468,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
         project: side.key.clone(),
         heartbeat_table: TableId::new(&side.source_meta, "heartbeat"),
         marker_table: TableId::new(&side.source_meta, "incr_position"),
+        copied: copied_snapshot(ctx, &side)?,
     };
     let mut stream = source.open_changes(&start, &change_opts).await?;
     let mut appliers = vec![target.applier().await?];

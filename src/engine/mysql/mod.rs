@@ -307,7 +307,7 @@ impl Engine for MysqlEngine {
         Ok(out)
     }
 
-    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
+    async fn snapshot_readers(&self, workers: usize, _capture: Option<&str>) -> Result<Snapshot> {
         let mut locker = self.conn().await?;
         let locked = self.flavor.can_lock_for_snapshot()
             && locker.query_drop("SET SESSION lock_wait_timeout = 30").await.is_ok()
@@ -343,7 +343,13 @@ impl Engine for MysqlEngine {
             locker.query_drop("UNLOCK TABLES").await.map_err(|e| self.classify(e))?;
         }
         result?;
-        Ok((readers, locked, position?))
+        // Under the lock the position divides the log exactly: nothing more to say.
+        Ok(Snapshot {
+            readers,
+            consistent: locked,
+            position: position?,
+            holds: None,
+        })
     }
 
     async fn current_position(&self) -> Result<Option<Position>> {

@@ -356,7 +356,7 @@ impl Engine for OracleEngine {
         rows.into_iter().map(|r| r.map_err(|e| anyhow!("{id}: {e}"))).collect()
     }
 
-    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
+    async fn snapshot_readers(&self, workers: usize, _capture: Option<&str>) -> Result<Snapshot> {
         // Every reader reads AS OF one SCN: one consistent snapshot without locks. Changes
         // committed after it are mined from the position's restart point.
         let position = self.position_now().await?;
@@ -369,7 +369,12 @@ impl Engine for OracleEngine {
                 scn,
             )));
         }
-        Ok((readers, true, Some(position)))
+        Ok(Snapshot {
+            readers,
+            consistent: true,
+            position: Some(position),
+            holds: None,
+        })
     }
 
     async fn current_position(&self) -> Result<Option<Position>> {

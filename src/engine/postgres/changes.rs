@@ -7,12 +7,12 @@
 
 use super::conn::classify;
 use super::pgoutput::{self, Cell, Message, OldTuple, RelationCache};
-use super::{sql, types};
+use super::{snapshot, sql, types};
 use crate::config::{Endpoint, ObjectRule};
 use crate::engine::ChangeStream;
 use crate::model::catalog::{TableId, ValueKind};
 use crate::model::change::{ChangeEvent, RowChange, RowOp};
-use crate::model::position::Position;
+use crate::model::position::{CopySnapshot, Position};
 use crate::model::value::{Row, Value};
 use anyhow::{Result, anyhow};
 use async_trait::async_trait;
@@ -191,6 +191,8 @@ struct Txn {
     heartbeat: Option<u64>,
     /// The transaction wrote omsctl's checkpoint: omsctl applied it.
     marked: bool,
+    /// The copy of `full` holds this transaction's changes already: they are left out.
+    held: bool,
 }
 
 pub struct PgChanges {
@@ -209,6 +211,8 @@ pub struct PgChanges {
     done: u64,
     /// Where the slot was last advanced to.
     advanced: u64,
+    /// The transactions the copy of `full` holds (until the stream is past them).
+    copied: Option<CopySnapshot>,
     buf: VecDeque<ChangeEvent>,
     txn: Option<Txn>,
     last_idle: Instant,
@@ -263,6 +267,7 @@ impl PgChanges {
             all_columns: HashMap::new(),
             done: lsn,
             advanced: confirmed,
+            copied: opts.copied.clone(),
             buf: VecDeque::new(),
             txn: None,
             last_idle: Instant::now(),
@@ -358,12 +363,18 @@ impl PgChanges {
         }
         self.relations.apply(&m);
         match m {
-            Message::Begin { commit_time_us, .. } => {
+            Message::Begin {
+                commit_time_us,
+                final_lsn,
+                xid,
+            } => {
+                let held = self.copied.as_ref().is_some_and(|c| snapshot::holds(c, xid, final_lsn));
                 self.txn = Some(Txn {
                     changes: Vec::new(),
                     ts: (pgoutput::pg_time_to_unix_ms(commit_time_us) / 1000).max(0) as u32,
                     heartbeat: None,
                     marked: false,
+                    held,
                 });
             }
             Message::Insert { relation, new } => self.push(relation, RowChangeCells::Insert(&new))?,
@@ -377,7 +388,7 @@ impl PgChanges {
                     .filter_map(|r| self.relations.get(*r))
                     .map(|r| format!("{}.{}", r.namespace, r.name))
                     .collect();
-                if let (Some(t), Some(first)) = (self.txn.as_mut(), names.first()) {
+                if let (Some(t), Some(first)) = (self.txn.as_mut().filter(|t| !t.held), names.first()) {
                     t.changes.clear();
                     let schema = first.split('.').next().unwrap_or_default().to_string();
                     self.buf.push_back(ChangeEvent::Ddl {
@@ -393,6 +404,13 @@ impl PgChanges {
                     && end_lsn > self.done
                 {
                     self.done = end_lsn;
+                    if self.copied.as_ref().is_some_and(|c| {
+                        let CopySnapshot::PgXids { until, .. } = c;
+                        end_lsn > *until
+                    }) {
+                        // Past every commit the copy holds.
+                        self.copied = None;
+                    }
                     let end = Position::PgLsn { lsn: end_lsn };
                     if let Some(sent_ms) = t.heartbeat.filter(|_| t.changes.is_empty()) {
                         self.buf.push_back(ChangeEvent::Heartbeat { sent_ms, end });
@@ -418,6 +436,9 @@ impl PgChanges {
         let Some(t) = self.txn.as_mut() else {
             return Err(anyhow!("a row change arrived outside a transaction"));
         };
+        if t.held {
+            return Ok(());
+        }
         if self.markers.contains(&ch.table) {
             t.marked = true;
             return Ok(());

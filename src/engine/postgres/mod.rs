@@ -11,6 +11,7 @@ mod conn;
 mod copy;
 pub(crate) mod ddl;
 pub mod pgoutput;
+mod snapshot;
 mod sql;
 pub mod types;
 
@@ -503,13 +504,18 @@ impl Engine for PgEngine {
             .collect()
     }
 
-    async fn snapshot_readers(&self, workers: usize) -> Result<(Vec<Box<dyn Reader>>, bool, Option<Position>)> {
+    async fn snapshot_readers(&self, workers: usize, capture: Option<&str>) -> Result<Snapshot> {
         let first = self.client().await?;
-        // Read before the snapshot exists: every transaction that ends at or before this LSN
-        // is in the snapshot; later ones are replayed (in safe mode while they may overlap the
-        // copy).
+        // Replay starts where the slot stands (created just before the copy), or where the WAL
+        // is, read before the snapshot exists: every transaction the snapshot lacks commits
+        // after that. Which of the later ones the snapshot holds says its transaction ids, not
+        // the WAL (see `CopySnapshot`).
         let position = first
-            .query_one("SELECT pg_current_wal_lsn()::text", &[])
+            .query_one(
+                "SELECT coalesce(least(s.confirmed_flush_lsn, pg_current_wal_lsn()), pg_current_wal_lsn())::text \
+                 FROM (SELECT 1) one LEFT JOIN pg_replication_slots s ON s.slot_name = $1",
+                &[&capture.map(changes::capture_name)],
+            )
             .await
             .map_err(|e| self.classify(e))?
             .get::<_, String>(0);
@@ -523,6 +529,24 @@ impl Engine for PgEngine {
             .await
             .map_err(|e| self.classify(e))?
             .get(0);
+        // The transaction's snapshot as ids (txid_current_snapshot: also before PostgreSQL
+        // 13), and the WAL insert position after it, past every commit the snapshot holds.
+        let ids = first
+            .query_one(
+                "SELECT txid_current_snapshot()::text, pg_current_wal_insert_lsn()::text",
+                &[],
+            )
+            .await
+            .map_err(|e| self.classify(e))?;
+        let holds = pgoutput::parse_lsn(&ids.get::<_, String>(1))
+            .and_then(|until| snapshot::parse(&ids.get::<_, String>(0), until));
+        if holds.is_none() {
+            anyhow::bail!(
+                "cannot read the copy's snapshot from {}: {:?}",
+                self.endpoint,
+                ids.get::<_, String>(0)
+            );
+        }
         let mut readers: Vec<Box<dyn Reader>> = Vec::with_capacity(workers);
         for _ in 1..workers.max(1) {
             let c = self.client().await?;
@@ -535,7 +559,12 @@ impl Engine for PgEngine {
             readers.push(Box::new(copy::PgReader::new(c, self.endpoint.clone())));
         }
         readers.insert(0, Box::new(copy::PgReader::new(first, self.endpoint.clone())));
-        Ok((readers, true, position))
+        Ok(Snapshot {
+            readers,
+            consistent: true,
+            position,
+            holds,
+        })
     }
 
     async fn current_position(&self) -> Result<Option<Position>> {

@@ -19,7 +19,7 @@ use crate::config::{MigrationType, NonEmptyTarget};
 use crate::engine::{ChunkStats, ChunkWrite, Engine, Fence, Phase, Reader, RowBatch, TableSpec, Writer};
 use crate::error::{Kind, classified, interrupted, kind_of};
 use crate::model::catalog::TableId;
-use crate::model::position::Position;
+use crate::model::position::{CopySnapshot, Position};
 use crate::model::range::KeyRange;
 use crate::model::value::Value;
 use crate::output::{Progress, human_bytes};
@@ -70,6 +70,10 @@ pub enum FullState {
         /// Where incremental sync starts: the change-log position at the first snapshot.
         #[serde(default)]
         incr_start: Option<Position>,
+        /// The transactions after `incr_start` that the first snapshot holds all the same
+        /// (PostgreSQL): replay leaves them out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incr_snapshot: Option<CopySnapshot>,
         /// Changes up to here may overlap rows the copy already holds (replayed in safe mode).
         #[serde(default)]
         incr_safe_until: Option<Position>,
@@ -97,11 +101,22 @@ impl FullState {
             FullState::V1 { incr_start, .. } => incr_start.as_ref(),
         }
     }
-    fn set_incr_start(&mut self, p: Position) {
-        let FullState::V1 { incr_start, .. } = self;
+    pub fn incr_snapshot(&self) -> Option<&CopySnapshot> {
+        match self {
+            FullState::V1 { incr_snapshot, .. } => incr_snapshot.as_ref(),
+        }
+    }
+    /// The start and the snapshot belong together: both come from the first snapshot.
+    fn set_incr_start(&mut self, p: Position, snapshot: Option<CopySnapshot>) {
+        let FullState::V1 {
+            incr_start,
+            incr_snapshot,
+            ..
+        } = self;
         // Keep the earliest: a resumed copy's rows may be older than a later snapshot.
         if incr_start.is_none() {
             *incr_start = Some(p);
+            *incr_snapshot = snapshot;
         }
     }
     fn set_incr_safe_until(&mut self, p: Position) {
@@ -229,6 +244,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
     let mut state = existing.unwrap_or(FullState::V1 {
         tables: Vec::new(),
         incr_start: None,
+        incr_snapshot: None,
         incr_safe_until: None,
     });
     if ctx.cancelled() {
@@ -300,7 +316,9 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
             let tables: Vec<_> = shared.specs.iter().map(|(s, _)| s.id.clone()).collect();
             source.prepare_capture(&project.name, &tables).await?;
         }
-        let (readers, locked, position) = source.snapshot_readers(workers).await?;
+        let capture = project.wants(MigrationType::Incr).then_some(project.name.as_str());
+        let snapshot = source.snapshot_readers(workers, capture).await?;
+        let (readers, locked, position) = (snapshot.readers, snapshot.consistent, snapshot.position);
         consistent = locked;
         if project.wants(MigrationType::Incr) {
             let Some(p) = position else {
@@ -311,7 +329,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
                 ));
             };
             if let Ok(mut g) = shared.state.lock() {
-                g.0.set_incr_start(p);
+                g.0.set_incr_start(p, snapshot.holds);
                 ctx.dir.write_json(&ctx.dir.full(), &g.0)?;
             }
         }
@@ -410,7 +428,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
     if project.wants(MigrationType::Incr) {
         // Everything up to here may already be in the copied rows: replay it in safe mode.
         if let Some(p) = source.current_position().await? {
-            state.set_incr_start(p.clone());
+            state.set_incr_start(p.clone(), None);
             state.set_incr_safe_until(p);
             ctx.dir.write_json(&ctx.dir.full(), &state)?;
         }
