@@ -1087,3 +1087,64 @@ async fn a_live_postgres_source_is_copied_and_replayed_with_each_keyless_row_exa
     drop_pg(&src).await;
     drop_pg(&dst).await;
 }
+
+/// The PostgreSQL side of `a_full_resumed_on_a_live_source_replays_each_keyless_row_exactly_once`:
+/// the keyless table read by the second run is filtered by that run's snapshot.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_resumed_on_a_live_postgres_source_replays_each_keyless_row_exactly_once() {
+    let (src, dst, name) = (unique("rkp_src"), unique("rkp_dst"), unique("rkp"));
+    let s = new_pg(&src).await;
+    s.batch_execute(
+        "CREATE TABLE big (id int PRIMARY KEY, v text);
+         INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 100000) g;
+         CREATE TABLE zk (a int, b text);
+         ALTER TABLE zk REPLICA IDENTITY FULL;
+         INSERT INTO zk SELECT g % 100, 'copied' FROM generate_series(1, 60000) g;",
+    )
+    .await
+    .unwrap();
+    drop_pg(&dst).await;
+    let p = Project::new(
+        &toml_types(
+            &name,
+            ("postgres", pg_port()),
+            ("postgres", pg_port()),
+            &format!("{src}.public.*"),
+            &dst,
+            "\"schema\", \"full\", \"incr\"",
+        )
+        .replace(
+            "[source]",
+            "[full]\nchunk_rows = 2000\nconcurrency = 2\nmax_rows_per_sec = 20000\n\n[source]",
+        ),
+    );
+    p.expect(&["schema"], 0);
+    let mut child = p.cmd(&["full", "-q"]).spawn().expect("spawn omsctl");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first run of full ended by itself"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    s.batch_execute(
+        "INSERT INTO zk SELECT g % 7, 'between' FROM generate_series(1, 100) g;
+         DELETE FROM zk WHERE ctid IN (SELECT ctid FROM zk WHERE a = 3 AND b = 'copied' LIMIT 5);
+         UPDATE big SET v = 'changed' WHERE id % 1000 = 0;
+         DELETE FROM big WHERE id % 999 = 0;",
+    )
+    .await
+    .unwrap();
+    p.expect(&["full"], 0);
+    s.batch_execute("INSERT INTO zk VALUES (1, 'after')").await.unwrap();
+    p.expect(&["incr", "--once"], 0);
+    assert_eq!(
+        pg_rows(&src, "zk", "x::text").await,
+        pg_rows(&dst, "zk", "x::text").await
+    );
+    assert_eq!(pg_rows(&src, "big", "x.id").await, pg_rows(&dst, "big", "x.id").await);
+    p.expect(&["release", "--yes"], 0);
+    drop(s);
+    drop_pg(&src).await;
+    drop_pg(&dst).await;
+}

@@ -16,7 +16,7 @@ use crate::model::value::{Row, Value};
 use anyhow::Result;
 use async_trait::async_trait;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -309,9 +309,19 @@ pub struct ChangeOpts {
     /// omsctl's checkpoint table on this server: transactions that touch it were written by
     /// omsctl itself and are flagged, so that reverse sync does not echo them.
     pub marker_table: TableId,
-    /// The transactions `full`'s copy holds already: the stream leaves them out, so that each
-    /// change reaches the target exactly once (see [`Snapshot::holds`]).
-    pub copied: Option<CopySnapshot>,
+    /// The transactions `full`'s copy holds already, by transaction id: the stream leaves them
+    /// out, so that each change reaches the target exactly once (see [`Snapshot::holds`]).
+    pub copied: Copied,
+}
+
+/// What `full`'s copy holds beyond its start position, as [`Snapshot::holds`] says it.
+#[derive(Debug, Clone, Default)]
+pub struct Copied {
+    /// For every table: the first snapshot's.
+    pub all: Option<CopySnapshot>,
+    /// For the changes of one table only: a later snapshot, which a resumed copy read a
+    /// keyless table at.
+    pub tables: HashMap<TableId, CopySnapshot>,
 }
 
 /// The readers of `full`'s copy and where replay after it starts.

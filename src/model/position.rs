@@ -39,6 +39,15 @@ pub enum CopySnapshot {
     },
 }
 
+/// The moment a copy was read at: where the change log stood, and (PostgreSQL) which later
+/// transactions it holds all the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyPoint {
+    pub position: Position,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<CopySnapshot>,
+}
+
 /// The `file` a PostgreSQL position takes in a (file, pos) checkpoint row.
 const PG_LSN_FILE: &str = "pg_lsn";
 /// The `file` an Oracle position takes in a (file, pos) checkpoint row.

@@ -14,12 +14,12 @@ use super::full::FullState;
 use super::{Ctx, StageOpts, StageOutcome, scope};
 use crate::config::{DmlKind, OnConflict, Project};
 use crate::engine::{
-    ApplyBatch, ApplyStats, ChangeOpts, DdlAction, DdlOutcome, Engine, TableSpec, TargetChange, causality,
+    ApplyBatch, ApplyStats, ChangeOpts, Copied, DdlAction, DdlOutcome, Engine, TableSpec, TargetChange, causality,
 };
 use crate::error::{Kind, classified, interrupted, kind_of, usage};
 use crate::model::catalog::{Catalog, TableId};
 use crate::model::change::{ChangeEvent, RowOp};
-use crate::model::position::{CopySnapshot, Position};
+use crate::model::position::{CopyPoint, Position};
 use crate::model::value::Row;
 use crate::state::stages_now_ms;
 use anyhow::{Context, Result};
@@ -348,13 +348,31 @@ async fn start_point(ctx: &mut Ctx, side: &Side) -> Result<(Position, Option<Pos
     }
 }
 
-/// The transactions `full`'s first snapshot holds, which forward replay leaves out.
-fn copied_snapshot(ctx: &Ctx, side: &Side) -> Result<Option<CopySnapshot>> {
+/// What `full`'s copy holds past the start position, which forward replay leaves out: by
+/// transaction id (the engine's stream does that), and, for keyless tables a resumed copy read
+/// at a later log position, every change of that table up to there (done here).
+fn copied(ctx: &Ctx, side: &Side) -> Result<(Copied, HashMap<TableId, Position>)> {
+    let mut copied = Copied::default();
+    let mut later = HashMap::new();
     if side.reverse {
-        return Ok(None);
+        return Ok((copied, later));
     }
-    let full: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
-    Ok(full.and_then(|f| f.incr_snapshot().cloned()))
+    let Some(full) = ctx.dir.read_json::<FullState>(&ctx.dir.full())? else {
+        return Ok((copied, later));
+    };
+    copied.all = full.incr_snapshot().cloned();
+    for t in full.tables() {
+        match t.copied_at.clone() {
+            Some(CopyPoint { holds: Some(h), .. }) => {
+                copied.tables.insert(t.source.clone(), h);
+            }
+            Some(CopyPoint { position, holds: None }) => {
+                later.insert(t.source.clone(), position);
+            }
+            None => {}
+        }
+    }
+    Ok((copied, later))
 }
 
 fn binlog_off() -> anyhow::Error {
@@ -461,6 +479,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
         }
     }
 
+    let (copied, copied_up_to) = copied(ctx, &side)?;
     let change_opts = ChangeOpts {
         server_id: server_id(&project) + u32::from(side.reverse),
         non_blocking: opts.once,
@@ -468,7 +487,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
         project: side.key.clone(),
         heartbeat_table: TableId::new(&side.source_meta, "heartbeat"),
         marker_table: TableId::new(&side.source_meta, "incr_position"),
-        copied: copied_snapshot(ctx, &side)?,
+        copied,
     };
     let mut stream = source.open_changes(&start, &change_opts).await?;
     let mut appliers = vec![target.applier().await?];
@@ -533,7 +552,7 @@ pub async fn replay(ctx: &mut Ctx, opts: &StageOpts, side: Side) -> Result<Stage
                     let rows_before = pending.rows;
                     if !marked {
                         for ch in changes {
-                            if !allowed(&ch.op) {
+                            if !allowed(&ch.op) || copied_up_to.get(&ch.table).is_some_and(|p| &end <= p) {
                                 continue;
                             }
                             if !routes.contains_key(&ch.table) {

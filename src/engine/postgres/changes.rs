@@ -193,6 +193,8 @@ struct Txn {
     marked: bool,
     /// The copy of `full` holds this transaction's changes already: they are left out.
     held: bool,
+    xid: u32,
+    commit_lsn: u64,
 }
 
 pub struct PgChanges {
@@ -213,6 +215,8 @@ pub struct PgChanges {
     advanced: u64,
     /// The transactions the copy of `full` holds (until the stream is past them).
     copied: Option<CopySnapshot>,
+    /// Tables a resumed copy read at a later snapshot: the transactions it holds, per table.
+    copied_tables: HashMap<TableId, CopySnapshot>,
     buf: VecDeque<ChangeEvent>,
     txn: Option<Txn>,
     last_idle: Instant,
@@ -267,7 +271,8 @@ impl PgChanges {
             all_columns: HashMap::new(),
             done: lsn,
             advanced: confirmed,
-            copied: opts.copied.clone(),
+            copied: opts.copied.all.clone(),
+            copied_tables: opts.copied.tables.clone(),
             buf: VecDeque::new(),
             txn: None,
             last_idle: Instant::now(),
@@ -375,6 +380,8 @@ impl PgChanges {
                     heartbeat: None,
                     marked: false,
                     held,
+                    xid,
+                    commit_lsn: final_lsn,
                 });
             }
             Message::Insert { relation, new } => self.push(relation, RowChangeCells::Insert(&new))?,
@@ -436,7 +443,12 @@ impl PgChanges {
         let Some(t) = self.txn.as_mut() else {
             return Err(anyhow!("a row change arrived outside a transaction"));
         };
-        if t.held {
+        if t.held
+            || self
+                .copied_tables
+                .get(&ch.table)
+                .is_some_and(|s| snapshot::holds(s, t.xid, t.commit_lsn))
+        {
             return Ok(());
         }
         if self.markers.contains(&ch.table) {

@@ -19,7 +19,7 @@ use crate::config::{MigrationType, NonEmptyTarget};
 use crate::engine::{ChunkStats, ChunkWrite, Engine, Fence, Phase, Reader, RowBatch, TableSpec, Writer};
 use crate::error::{Kind, classified, interrupted, kind_of};
 use crate::model::catalog::TableId;
-use crate::model::position::{CopySnapshot, Position};
+use crate::model::position::{CopyPoint, CopySnapshot, Position};
 use crate::model::range::KeyRange;
 use crate::model::value::Value;
 use crate::output::{Progress, human_bytes};
@@ -49,6 +49,12 @@ pub struct TableProgress {
     pub conflicts: u64,
     pub started_at: Option<u64>,
     pub finished_at: Option<u64>,
+    /// A table without a key (one chunk): the snapshot its rows were read at, saved before
+    /// they move. A resumed copy reads such a table at a later snapshot than the one replay
+    /// starts at, and replay must leave out the changes it holds (a replayed insert into a
+    /// keyless table would be a duplicate; keyed tables converge in safe mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_at: Option<CopyPoint>,
 }
 
 impl TableProgress {
@@ -157,9 +163,32 @@ struct Shared {
     cancel: tokio::sync::watch::Receiver<bool>,
     /// Target tables whose last chunk committed (their indexes can be built now).
     finished: mpsc::UnboundedSender<TableId>,
+    /// This run's snapshot, when incremental sync follows the copy.
+    point: std::sync::OnceLock<CopyPoint>,
 }
 
 impl Shared {
+    /// A keyless table is about to be read: its snapshot is saved first (see
+    /// `TableProgress::copied_at`). A crash before its rows commit leaves the point of a copy
+    /// that never landed, which the next run's overwrites before it reads the table again.
+    fn save_copy_point(&self, job: &Job) -> Result<()> {
+        let (Some(point), true) = (self.point.get(), self.specs[job.table].0.key.is_empty()) else {
+            return Ok(());
+        };
+        let Ok(mut guard) = self.state.lock() else {
+            anyhow::bail!("full state lock poisoned");
+        };
+        let source = &self.specs[job.table].0.id;
+        let Some(t) = guard.0.tables_mut().iter_mut().find(|t| &t.source == source) else {
+            anyhow::bail!("{source} is about to be copied, but full.json does not list the table");
+        };
+        if t.copied_at.as_ref() == Some(point) {
+            return Ok(());
+        }
+        t.copied_at = Some(point.clone());
+        self.dir.write_json(&self.dir.full(), &guard.0)
+    }
+
     /// Records a committed chunk; persists full.json at most once a second.
     fn chunk_done(&self, job: &Job, stats: &ChunkStats) -> Result<()> {
         let Ok(mut guard) = self.state.lock() else {
@@ -301,6 +330,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         retries: project.full.retries,
         cancel: ctx.cancel.clone(),
         finished: finished_tx,
+        point: std::sync::OnceLock::new(),
     });
     let mut consistent = true;
     if pending_chunks > 0 || !unplanned.is_empty() {
@@ -328,6 +358,10 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
                     "enable log_bin with binlog_format = ROW and binlog_row_image = FULL on the source, or remove \"incr\" from project.types",
                 ));
             };
+            let _ = shared.point.set(CopyPoint {
+                position: p.clone(),
+                holds: snapshot.holds.clone(),
+            });
             if let Ok(mut g) = shared.state.lock() {
                 g.0.set_incr_start(p, snapshot.holds);
                 ctx.dir.write_json(&ctx.dir.full(), &g.0)?;
@@ -600,6 +634,7 @@ impl Planning<'_> {
                 conflicts: 0,
                 started_at: None,
                 finished_at: None,
+                copied_at: None,
             };
             let jobs = resume_table(&mut t, idx, self.fences, self.target, self.shared.on_nonempty).await?;
             {
@@ -642,6 +677,7 @@ async fn worker(
         if *cancel.borrow() {
             return Err(interrupted());
         }
+        shared.save_copy_point(&job)?;
         let mut attempt = 0;
         loop {
             let copy = copy_chunk(&shared, &job, reader.as_mut(), writer.as_mut());
@@ -654,7 +690,14 @@ async fn worker(
                     shared.chunk_done(&job, &stats)?;
                     break;
                 }
-                Err(e) if kind_of(&e).0 == Kind::Transient && attempt < shared.retries => {
+                // A retry reads with a fresh connection, outside the run's snapshot: fine for
+                // keyed rows (replay converges on them), not for a keyless table whose saved
+                // snapshot would no longer be the one its rows come from.
+                Err(e)
+                    if kind_of(&e).0 == Kind::Transient
+                        && attempt < shared.retries
+                        && (shared.point.get().is_none() || !shared.specs[job.table].0.key.is_empty()) =>
+                {
                     attempt += 1;
                     let (spec, _) = &shared.specs[job.table];
                     tracing::warn!(
