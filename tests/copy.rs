@@ -397,6 +397,10 @@ async fn load_data_and_insert_write_methods_copy_every_type_exactly_too() {
             &dst,
             &format!("[full]\nchunk_rows = 1000\nwrite_method = \"{method}\"\n"),
         ));
+        // LOAD DATA LOCAL needs local_infile on the target; precheck says whether it is on.
+        let out = stdout(&p.expect(&["precheck", "--json"], 0));
+        let checked = out.contains("\"target.local_infile\"");
+        assert_eq!(checked, method == "load_data", "{out}");
         p.expect(&["schema"], 0);
         p.expect(&["full"], 0);
         p.expect(&["verify"], 0);

@@ -83,6 +83,9 @@ pub struct CheckScope<'a> {
     pub estimated_rows: u64,
     /// The copy keeps its rows out of this target's change log (needs a privilege).
     pub skip_change_log: bool,
+    /// How `full` writes into this target, when it does: `[full] write_method` and
+    /// `on_nonempty_target` (some methods need a server setting).
+    pub writes: Option<(crate::config::WriteMethod, NonEmptyTarget)>,
     /// Tables in scope, as named on this side.
     pub tables: &'a [TableId],
 }

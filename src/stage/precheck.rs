@@ -128,6 +128,7 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
                 wants_incr: wants(MigrationType::Incr),
                 estimated_rows,
                 skip_change_log: false,
+                writes: None,
                 tables: &scope.tables,
             })
             .await,
@@ -142,6 +143,8 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
                 wants_incr: wants(MigrationType::Incr),
                 estimated_rows,
                 skip_change_log: wants(MigrationType::Full) && !project.full.target_binlog,
+                writes: wants(MigrationType::Full)
+                    .then_some((project.full.write_method, project.full.on_nonempty_target)),
                 tables: &target_ids,
             })
             .await,

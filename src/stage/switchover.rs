@@ -208,6 +208,7 @@ async fn run_step(ctx: &mut Ctx, name: &str, state: &mut SwitchoverState) -> Res
                     wants_incr: false,
                     estimated_rows: 0,
                     skip_change_log: false,
+                    writes: None,
                     tables: &tables,
                 })
                 .await;

@@ -1,6 +1,7 @@
 //! MySQL-family prechecks that only this engine knows how to answer: privileges from
 //! SHOW GRANTS.
 
+use crate::config::WriteMethod;
 use crate::engine::{CheckItem, CheckScope, CheckStatus, Role};
 use crate::model::catalog::TableId;
 use std::collections::BTreeSet;
@@ -94,6 +95,37 @@ pub fn has(grants: &[Grant], privilege: &str, db: &str, table: &str) -> bool {
 }
 
 /// Privilege checks for one side.
+/// `full` writes with `LOAD DATA LOCAL INFILE`: the target must allow it (`local_infile`,
+/// which MySQL 8 turns off by default), or the first chunk fails with the server's error.
+/// `on`: the server's setting, or why it could not be read.
+pub fn local_infile_check(on: anyhow::Result<bool>, asked: WriteMethod) -> CheckItem {
+    let (id, title) = ("target.local_infile", "LOAD DATA LOCAL on the target");
+    let other = if asked == WriteMethod::Auto {
+        "or set [full] write_method = \"insert\" (multi-row INSERTs, slower)"
+    } else {
+        "or set [full] write_method = \"auto\" or \"insert\""
+    };
+    match on {
+        Ok(true) => CheckItem::new(id, title, CheckStatus::Pass, "local_infile = ON"),
+        Ok(false) => CheckItem::new(
+            id,
+            title,
+            CheckStatus::Fail,
+            "local_infile = OFF: the server refuses LOAD DATA LOCAL INFILE, which full writes rows with",
+        )
+        .fix(format!(
+            "SET PERSIST local_infile = ON; (SET GLOBAL on MariaDB) {other}"
+        )),
+        Err(e) => CheckItem::new(
+            id,
+            title,
+            CheckStatus::Warn,
+            format!("cannot read local_infile ({e:#}); if it is OFF, the copy fails at its first chunk"),
+        )
+        .fix(format!("check SELECT @@GLOBAL.local_infile on the target, {other}")),
+    }
+}
+
 pub fn privilege_checks(grants: &[Grant], scope: &CheckScope<'_>, meta_db: &str) -> Vec<CheckItem> {
     let mut items = Vec::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
@@ -393,6 +425,26 @@ mod tests {
     }
 
     #[test]
+    fn load_data_local_needs_local_infile_on_the_target_and_the_fix_names_the_way_around() {
+        assert_eq!(
+            local_infile_check(Ok(true), WriteMethod::Auto).status,
+            CheckStatus::Pass
+        );
+        let off = local_infile_check(Ok(false), WriteMethod::Auto);
+        assert_eq!(off.status, CheckStatus::Fail);
+        let fix = off.fix.unwrap();
+        assert!(
+            fix.contains("local_infile = ON") && fix.contains("write_method = \"insert\""),
+            "{fix}"
+        );
+        let asked = local_infile_check(Ok(false), WriteMethod::LoadData).fix.unwrap();
+        assert!(asked.contains("\"auto\" or \"insert\""), "{asked}");
+        let unknown = local_infile_check(Err(anyhow::anyhow!("denied")), WriteMethod::Auto);
+        assert_eq!(unknown.status, CheckStatus::Warn);
+        assert!(unknown.detail.contains("denied"), "{}", unknown.detail);
+    }
+
+    #[test]
     fn skipping_the_target_binlog_needs_a_privilege_to_set_sql_log_bin() {
         let tables = [TableId::new("shop", "orders")];
         let scope = |skip| CheckScope {
@@ -403,6 +455,7 @@ mod tests {
             wants_incr: false,
             estimated_rows: 0,
             skip_change_log: skip,
+            writes: None,
             tables: &tables,
         };
         let plain = g(&["GRANT SELECT, INSERT, DELETE, CREATE ON *.* TO `u`@`%`"]);

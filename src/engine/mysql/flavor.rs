@@ -1,7 +1,7 @@
 //! The MySQL-protocol family: one protocol, four dialects. Every difference between them is a
 //! method here, never a string comparison elsewhere.
 
-use crate::config::EngineKind;
+use crate::config::{EngineKind, WriteMethod};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavor {
@@ -113,6 +113,16 @@ impl Flavor {
     /// multi-row INSERTs, which keep a chunk and its fence row atomic.
     pub fn transactional_load_data(self) -> bool {
         matches!(self, Flavor::MySql | Flavor::MariaDb)
+    }
+
+    /// What `[full] write_method = "auto"` means on this flavor.
+    pub fn write_method(self, asked: WriteMethod) -> WriteMethod {
+        match asked {
+            WriteMethod::Auto if self.bulk_execute() => WriteMethod::Bulk,
+            WriteMethod::Auto if self.transactional_load_data() => WriteMethod::LoadData,
+            WriteMethod::Auto => WriteMethod::Insert,
+            m => m,
+        }
     }
 
     /// Whether one ALTER TABLE may add several indexes (one pass over the table).

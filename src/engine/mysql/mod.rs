@@ -24,7 +24,7 @@ mod writer;
 
 pub use flavor::Flavor;
 
-use crate::config::{Endpoint, EngineKind, ObjectRule};
+use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule, WriteMethod};
 use crate::engine::*;
 use crate::error::{Kind, classified};
 use crate::model::catalog::{Catalog, TableId};
@@ -175,6 +175,20 @@ impl Engine for MysqlEngine {
                     format!("cannot read binlog settings: {e:#}"),
                 )),
             }
+        }
+        // LOAD DATA LOCAL needs the server's consent (MySQL 8 turns it off by default).
+        if let Some((method, NonEmptyTarget::Stop)) = scope.writes
+            && self.flavor.write_method(method) == WriteMethod::LoadData
+        {
+            let mut c = self.conn().await;
+            let on = match c.as_mut() {
+                Ok(c) => c
+                    .query_first::<i64, _>("SELECT @@GLOBAL.local_infile")
+                    .await
+                    .map_err(|e| e.into()),
+                Err(e) => Err(anyhow::anyhow!("{e:#}")),
+            };
+            items.push(checks::local_infile_check(on.map(|v| v.unwrap_or(0) != 0), method));
         }
         match self.grants().await {
             Ok(g) => items.extend(checks::privilege_checks(&g, scope, &self.endpoint.meta_database)),

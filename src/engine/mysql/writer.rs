@@ -280,12 +280,7 @@ impl Writer for MysqlWriter {
         self.query("START TRANSACTION").await?;
         let result: Result<()> = async {
             let kinds: Vec<_> = spec.key.iter().map(|&i| spec.kinds[i]).collect();
-            let method = match job.method {
-                WriteMethod::Auto if self.flavor.bulk_execute() => WriteMethod::Bulk,
-                WriteMethod::Auto if self.flavor.transactional_load_data() => WriteMethod::LoadData,
-                WriteMethod::Auto => WriteMethod::Insert,
-                m => m,
-            };
+            let method = self.flavor.write_method(job.method);
             let saw_end = if job.on_nonempty == NonEmptyTarget::Stop && method == WriteMethod::LoadData {
                 self.load_rows(spec, &mut rx, &mut stats).await?
             } else {
