@@ -8,6 +8,9 @@
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
+# shellcheck source=bench/lock.sh
+source "$ROOT/scripts/bench/lock.sh"
+bench_lock bench-full.sh
 ROWS=${ROWS:-1000000}
 WORK=${WORK:-$ROOT/target/bench}
 SRC_DB=bench_src

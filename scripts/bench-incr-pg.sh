@@ -14,6 +14,9 @@
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
+# shellcheck source=bench/lock.sh
+source "$ROOT/scripts/bench/lock.sh"
+bench_lock bench-incr-pg.sh
 WORK=${WORK:-$ROOT/target/bench-incr-pg}
 ROWS=${ROWS:-100000}
 BACKLOG=${BACKLOG:-150000}

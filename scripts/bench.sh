@@ -54,6 +54,9 @@
 set -Eeuo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
+# shellcheck source=bench/lock.sh
+source "$ROOT/scripts/bench/lock.sh"
+bench_lock bench.sh
 ROWS=${ROWS:-1000000}
 LOB_ROWS=${LOB_ROWS:-40}
 PATHS=${PATHS:-all}
