@@ -170,6 +170,9 @@ pub struct VerifySettings {
     pub chunk_rows: u64,
     /// Differences listed per table in the report before the rest are only counted.
     pub max_reported_rows: usize,
+    /// Differing rows kept in memory per table (for the report, repair SQL and --repair);
+    /// past it, or past 256 MiB of values, differences are only counted.
+    pub max_diff_rows: usize,
 }
 
 impl Default for VerifySettings {
@@ -178,6 +181,7 @@ impl Default for VerifySettings {
             concurrency: DEFAULT_CONCURRENCY,
             chunk_rows: 50_000,
             max_reported_rows: 10_000,
+            max_diff_rows: 100_000,
         }
     }
 }
@@ -485,6 +489,7 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
     check_positive("full.batch_rows", raw.full.batch_rows as u64)?;
     check_positive("verify.concurrency", raw.verify.concurrency as u64)?;
     check_positive("verify.chunk_rows", raw.verify.chunk_rows)?;
+    check_positive("verify.max_diff_rows", raw.verify.max_diff_rows as u64)?;
     if raw.full.concurrency > 64 || raw.verify.concurrency > 64 {
         return Err(usage(
             "full.concurrency and verify.concurrency must be at most 64",

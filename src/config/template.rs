@@ -55,6 +55,7 @@ retries = 3                              # retries of a chunk after a transient 
 concurrency = 4
 chunk_rows = 50000                       # rows per checksum chunk
 max_reported_rows = 10000                # differing rows listed per table in verify/diff.jsonl
+max_diff_rows = 100000                   # differing rows kept per table for repair; the rest are counted
 
 # Incremental sync, when types contains "incr" (online migration).
 [incr]

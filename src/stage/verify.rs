@@ -35,6 +35,10 @@ pub struct TableVerify {
     /// Row counts (source, target) of each differing range, so a recheck can recount them.
     #[serde(default)]
     pub differing_rows: Vec<(u64, u64)>,
+    /// Differences counted but not kept (past `[verify] max_diff_rows`): in neither the report
+    /// nor the repair SQL.
+    #[serde(default)]
+    pub unlisted: u64,
 }
 
 /// `verify.json`.
@@ -53,9 +57,19 @@ impl VerifyState {
     }
 }
 
+/// Values kept per table for the report and repair, at most (besides `max_diff_rows`).
+const MAX_DIFF_BYTES: usize = 256 << 20;
+
 /// Rows that differ in one table, by canonical key (keyed tables) or canonical row (keyless).
+/// Memory is bounded: past `limit` rows (or `MAX_DIFF_BYTES`), differences are only counted,
+/// so a target table that is empty or far behind costs counters, not a copy of the table.
 #[derive(Default)]
 struct TableDiff {
+    /// Rows kept at most; `None`: no limit (one range's diff before it is merged).
+    limit: Option<usize>,
+    kept_bytes: usize,
+    /// Differences past the limit, counted only: missing, extra, different.
+    unkept: [u64; 3],
     /// In the source, not in the target.
     missing: BTreeMap<Vec<u8>, Row>,
     /// In the target, not in the source.
@@ -65,6 +79,74 @@ struct TableDiff {
     /// Keyless tables: rows with their multiplicity difference.
     keyless_missing: Vec<Row>,
     keyless_extra: Vec<Row>,
+}
+
+impl TableDiff {
+    fn limited(rows: usize) -> Self {
+        TableDiff {
+            limit: Some(rows),
+            ..TableDiff::default()
+        }
+    }
+
+    fn kept(&self) -> usize {
+        self.missing.len()
+            + self.extra.len()
+            + self.different.len()
+            + self.keyless_missing.len()
+            + self.keyless_extra.len()
+    }
+
+    fn found(&self) -> u64 {
+        self.kept() as u64 + self.unkept.iter().sum::<u64>()
+    }
+
+    /// Takes one range's differences in, as far as the limits allow.
+    fn absorb(&mut self, range: TableDiff) {
+        let size = |r: &Row| r.iter().map(Value::size).sum::<usize>();
+        let room = |d: &mut TableDiff, bytes: usize| {
+            let fits = d.limit.is_none_or(|l| d.kept() < l) && d.kept_bytes.saturating_add(bytes) <= MAX_DIFF_BYTES;
+            if fits {
+                d.kept_bytes += bytes;
+            }
+            fits
+        };
+        for (k, r) in range.missing {
+            if room(self, size(&r)) {
+                self.missing.insert(k, r);
+            } else {
+                self.unkept[0] += 1;
+            }
+        }
+        for r in range.keyless_missing {
+            if room(self, size(&r)) {
+                self.keyless_missing.push(r);
+            } else {
+                self.unkept[0] += 1;
+            }
+        }
+        for (k, r) in range.extra {
+            if room(self, size(&r)) {
+                self.extra.insert(k, r);
+            } else {
+                self.unkept[1] += 1;
+            }
+        }
+        for r in range.keyless_extra {
+            if room(self, size(&r)) {
+                self.keyless_extra.push(r);
+            } else {
+                self.unkept[1] += 1;
+            }
+        }
+        for (k, (s, t)) in range.different {
+            if room(self, size(&s) + size(&t)) {
+                self.different.insert(k, (s, t));
+            } else {
+                self.unkept[2] += 1;
+            }
+        }
+    }
 }
 
 struct TableRun {
@@ -133,10 +215,11 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                 equal: true,
                 differing_ranges: vec![],
                 differing_rows: vec![],
+                unlisted: 0,
             },
             src,
             tgt,
-            diff: TableDiff::default(),
+            diff: TableDiff::limited(project.verify.max_diff_rows),
         });
     }
     let mut runs = check_all(ctx, &source, &target, runs, jobs).await?;
@@ -262,6 +345,12 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
                     String::new()
                 }
             ))?;
+            if r.result.unlisted > 0 {
+                ctx.out.say(&format!(
+                    "  {}: {} of them only counted (past [verify] max_diff_rows = {}): the report and the repair SQL hold the rest; after a repair, verify again for the next ones, or copy the table again (`omsctl reset full --yes`, then `omsctl full`) if most of it differs",
+                    r.src.id, r.result.unlisted, ctx.project.verify.max_diff_rows
+                ))?;
+            }
         }
         Some(format!("{} table(s) differ ({rows} rows)", bad.len()))
     };
@@ -300,11 +389,12 @@ async fn recheck(
             result.different = 0;
             result.equal = true;
             result.differing_ranges.clear();
+            result.unlisted = 0;
             TableRun {
                 src: r.src.clone(),
                 tgt: r.tgt.clone(),
                 result,
-                diff: TableDiff::default(),
+                diff: TableDiff::limited(ctx.project.verify.max_diff_rows),
             }
         })
         .collect();
@@ -410,20 +500,13 @@ async fn worker(shared: Arc<Shared>, mut sr: Box<dyn Reader>, mut tr: Box<dyn Re
         run.result.rows_source += a.rows;
         run.result.rows_target += b.rows;
         if let Some((s, t)) = rows {
-            let before = run.diff.missing.len()
-                + run.diff.extra.len()
-                + run.diff.different.len()
-                + run.diff.keyless_missing.len()
-                + run.diff.keyless_extra.len();
-            diff_rows(&src, s, t, &mut run.diff);
-            let after = run.diff.missing.len()
-                + run.diff.extra.len()
-                + run.diff.different.len()
-                + run.diff.keyless_missing.len()
-                + run.diff.keyless_extra.len();
+            let mut found = TableDiff::default();
+            diff_rows(&src, s, t, &mut found);
+            let differs = found.found() > 0;
+            run.diff.absorb(found);
             // Checksums can differ on equal data (e.g. JSON text spelled differently by two
             // servers); only a row-level difference makes a chunk inconsistent.
-            if after > before || a.rows != b.rows {
+            if differs || a.rows != b.rows {
                 run.result.chunks_differ += 1;
                 run.result.differing_ranges.push(range);
                 run.result.differing_rows.push((a.rows, b.rows));
@@ -487,9 +570,10 @@ fn reconcile(r: &mut TableRun) {
             d.different.insert(k, (s, t));
         }
     }
-    r.result.missing = (d.missing.len() + d.keyless_missing.len()) as u64;
-    r.result.extra = (d.extra.len() + d.keyless_extra.len()) as u64;
-    r.result.different = d.different.len() as u64;
+    r.result.missing = (d.missing.len() + d.keyless_missing.len()) as u64 + d.unkept[0];
+    r.result.extra = (d.extra.len() + d.keyless_extra.len()) as u64 + d.unkept[1];
+    r.result.different = d.different.len() as u64 + d.unkept[2];
+    r.result.unlisted = d.unkept.iter().sum();
     r.result.equal = r.result.missing == 0 && r.result.extra == 0 && r.result.different == 0;
     if r.result.equal {
         r.result.chunks_differ = 0;
@@ -545,6 +629,12 @@ fn write_reports(ctx: &Ctx, target: &dyn Engine, runs: &[TableRun], max_rows: us
         }
         let (upserts, deletes) = repair_rows(r);
         sql.push_str(&format!("-- {} -> {}\n", r.src.id, r.tgt.id));
+        if r.result.unlisted > 0 {
+            sql.push_str(&format!(
+                "-- {} more differing rows were counted, not kept ([verify] max_diff_rows): verify again after this\n",
+                r.result.unlisted
+            ));
+        }
         for stmt in target.repair_sql(&r.tgt, &upserts, &deletes) {
             sql.push_str(&stmt);
             sql.push('\n');
@@ -604,6 +694,31 @@ mod tests {
     }
 
     #[test]
+    fn past_its_limit_a_table_diff_counts_differences_without_keeping_them() {
+        let s = spec(vec![0]);
+        let mut d = TableDiff::limited(3);
+        for n in 0..4 {
+            let mut range = TableDiff::default();
+            let (a, b) = (n * 10, n * 10 + 1);
+            diff_rows(&s, vec![row(a, "x"), row(b, "y")], vec![row(b, "Y")], &mut range);
+            d.absorb(range);
+        }
+        assert_eq!(d.kept(), 3, "kept no more than the limit");
+        assert_eq!(d.found(), 8, "and counted every difference");
+        assert_eq!(d.unkept, [2, 0, 3]);
+        let mut k = TableDiff::limited(1);
+        let mut range = TableDiff::default();
+        diff_rows(
+            &spec(vec![]),
+            vec![row(1, "a"), row(1, "a")],
+            vec![row(2, "b")],
+            &mut range,
+        );
+        k.absorb(range);
+        assert_eq!((k.kept(), k.found()), (1, 3));
+    }
+
+    #[test]
     fn rows_in_different_chunks_on_each_side_cancel_out() {
         let s = spec(vec![0]);
         let mut run = TableRun {
@@ -622,6 +737,7 @@ mod tests {
                 equal: false,
                 differing_ranges: vec![KeyRange::all()],
                 differing_rows: vec![(1, 1)],
+                unlisted: 0,
             },
             diff: TableDiff::default(),
         };
