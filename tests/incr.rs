@@ -739,14 +739,7 @@ async fn a_full_resumed_on_a_live_source_replays_each_keyless_row_exactly_once()
         "[full]\nchunk_rows = 2000\nconcurrency = 2\nmax_rows_per_sec = 20000\n",
     ));
     p.expect(&["schema"], 0);
-    let mut child = p.cmd(&["full", "-q"]).spawn().expect("spawn omsctl");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the first run of full ended by itself"
-    );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    p.kill_after(&["full", "-q"], 1500);
     exec(
         &mut c,
         &format!(

@@ -1119,14 +1119,7 @@ async fn a_full_resumed_on_a_live_postgres_source_replays_each_keyless_row_exact
         ),
     );
     p.expect(&["schema"], 0);
-    let mut child = p.cmd(&["full", "-q"]).spawn().expect("spawn omsctl");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the first run of full ended by itself"
-    );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    p.kill_after(&["full", "-q"], 1500);
     s.batch_execute(
         "INSERT INTO zk SELECT g % 7, 'between' FROM generate_series(1, 100) g;
          DELETE FROM zk WHERE ctid IN (SELECT ctid FROM zk WHERE a = 3 AND b = 'copied' LIMIT 5);

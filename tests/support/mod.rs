@@ -145,6 +145,18 @@ impl Rng {
 impl Project {
     /// Starts `omsctl args` `runs` times and SIGKILLs each run still going after a random
     /// `min_ms .. min_ms + spread_ms`; returns how many runs were killed.
+    /// Starts `omsctl args`, and kills it (-9) after `ms`; it must still be running then.
+    pub fn kill_after(&self, args: &[&str], ms: u64) {
+        let mut child = self.cmd(args).spawn().expect("spawn omsctl");
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "omsctl {args:?} ended within {ms} ms by itself"
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
     pub fn kill_at_random_moments(&self, args: &[&str], runs: usize, min_ms: u64, spread_ms: u64) -> usize {
         let mut rng = Rng::from_clock();
         eprintln!("kill seed {}", rng.0);
