@@ -475,3 +475,44 @@ async fn verify_keeps_at_most_max_diff_rows_per_table_and_still_counts_every_dif
     assert_same_rows(&mut c, &src, &mut connect(mariadb_port()).await, &dst, "t").await;
     drop_dbs(mariadb_port(), &[&src, &dst]).await;
 }
+
+/// `[full] chunk_bytes` cuts a table of wide rows into chunks of about that many bytes, fewer
+/// rows than `chunk_rows`, and the copy stays exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn chunk_bytes_gives_a_table_of_wide_rows_smaller_chunks() {
+    let (src, dst, name) = (unique("cb_src"), unique("cb_dst"), unique("cb"));
+    let mut c = connect(mariadb_port()).await;
+    exec(
+        &mut c,
+        &format!(
+            "DROP DATABASE IF EXISTS `{src}`;\nCREATE DATABASE `{src}`;\nUSE `{src}`;\n\
+             CREATE TABLE w (id INT PRIMARY KEY, body LONGTEXT);\n\
+             INSERT INTO w SELECT seq, REPEAT(CHAR(65 + seq % 26), 100000) FROM seq_1_to_60;\n\
+             ANALYZE TABLE w"
+        ),
+    )
+    .await;
+    drop_dbs(mariadb_port(), &[&dst]).await;
+    let chunks = |bytes: u64| {
+        let p = Project::new(&mariadb_pair(
+            &format!("{name}_{bytes}"),
+            &src,
+            &format!("{dst}_{bytes}"),
+            &format!("[full]\nchunk_rows = 1000\nchunk_bytes = {bytes}\n"),
+        ));
+        p.expect(&["schema"], 0);
+        p.expect(&["full"], 0);
+        let out = p.expect(&["status", "--json"], 0);
+        let j: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        j["tables"][0]["chunks_total"].as_u64().unwrap()
+    };
+    // 60 rows of 100 kB: one chunk at the default 32 MiB, at least six at 1 MiB.
+    assert_eq!(chunks(32 << 20), 1);
+    assert!(chunks(1 << 20) >= 6);
+    for bytes in [32u64 << 20, 1 << 20] {
+        let d = format!("{dst}_{bytes}");
+        assert_same_rows(&mut c, &src, &mut connect(mariadb_port()).await, &d, "w").await;
+        drop_dbs(mariadb_port(), &[&d]).await;
+    }
+    drop_dbs(mariadb_port(), &[&src]).await;
+}

@@ -132,6 +132,10 @@ impl WriteMethod {
 pub struct FullSettings {
     pub concurrency: usize,
     pub chunk_rows: u64,
+    /// What a chunk of wide rows (LOB tables) aims at, in bytes: such a table gets fewer rows
+    /// per chunk than `chunk_rows` (by the catalog's average row size), so that several
+    /// workers copy it and a chunk's transaction stays small.
+    pub chunk_bytes: u64,
     /// Rows per INSERT statement inside a chunk transaction.
     pub batch_rows: usize,
     pub max_rows_per_sec: u64,
@@ -152,6 +156,7 @@ impl Default for FullSettings {
         FullSettings {
             concurrency: DEFAULT_CONCURRENCY,
             chunk_rows: DEFAULT_CHUNK_ROWS,
+            chunk_bytes: 32 << 20,
             batch_rows: DEFAULT_BATCH_ROWS,
             max_rows_per_sec: 0,
             max_bytes_per_sec: 0,
@@ -486,6 +491,7 @@ fn validate(raw: RawProject, path: &Path) -> Result<Project> {
     }
     check_positive("full.concurrency", raw.full.concurrency as u64)?;
     check_positive("full.chunk_rows", raw.full.chunk_rows)?;
+    check_positive("full.chunk_bytes", raw.full.chunk_bytes)?;
     check_positive("full.batch_rows", raw.full.batch_rows as u64)?;
     check_positive("verify.concurrency", raw.verify.concurrency as u64)?;
     check_positive("verify.chunk_rows", raw.verify.chunk_rows)?;

@@ -134,17 +134,14 @@ impl FullState {
 /// Tables whose chunk boundaries are computed at the same time.
 const PLANNING_CONCURRENCY: usize = 4;
 
-/// What a chunk of wide rows (LOB tables) aims at: such a table gets fewer rows per chunk than
-/// `[full] chunk_rows`, so that several workers copy it and a chunk's transaction stays small.
-const CHUNK_BYTES: u64 = 32 << 20;
-
-/// Rows per chunk for a table of `rows` rows in `bytes` (the catalog's estimates; 0: unknown).
-fn chunk_rows_for(chunk_rows: u64, rows: u64, bytes: u64) -> u64 {
+/// Rows per chunk for a table of `rows` rows in `bytes` (the catalog's estimates; 0: unknown):
+/// `[full] chunk_rows`, or fewer where that many rows would exceed `chunk_bytes`.
+fn chunk_rows_for(chunk_rows: u64, chunk_bytes: u64, rows: u64, bytes: u64) -> u64 {
     if rows == 0 || bytes == 0 {
         return chunk_rows;
     }
     let row_bytes = (bytes / rows).max(1);
-    chunk_rows.min((CHUNK_BYTES / row_bytes).max(1))
+    chunk_rows.min((chunk_bytes / row_bytes).max(1))
 }
 
 struct Shared {
@@ -253,7 +250,12 @@ pub async fn run(ctx: &mut Ctx) -> Result<StageOutcome> {
         };
         let on_target = generated.as_ref().and_then(|g| g.get(&t.id));
         specs.push((scope::specs(&project, t, m, on_target), t.row_estimate));
-        chunk_rows.push(chunk_rows_for(project.full.chunk_rows, t.row_estimate, t.data_bytes));
+        chunk_rows.push(chunk_rows_for(
+            project.full.chunk_rows,
+            project.full.chunk_bytes,
+            t.row_estimate,
+            t.data_bytes,
+        ));
     }
 
     let existing: Option<FullState> = ctx.dir.read_json(&ctx.dir.full())?;
@@ -788,12 +790,12 @@ mod tests {
     #[test]
     fn wide_rows_get_fewer_rows_per_chunk_and_narrow_ones_the_configured_count() {
         // 40 rows of 3 MiB: about 10 rows per chunk, so 4 chunks.
-        assert_eq!(chunk_rows_for(20_000, 40, 120 << 20), 10);
+        assert_eq!(chunk_rows_for(20_000, 32 << 20, 40, 120 << 20), 10);
         // 1M rows of 270 bytes: the configured 20,000.
-        assert_eq!(chunk_rows_for(20_000, 1_000_000, 270_000_000), 20_000);
+        assert_eq!(chunk_rows_for(20_000, 32 << 20, 1_000_000, 270_000_000), 20_000);
         // A row larger than a chunk: one row per chunk; unknown sizes: the configured count.
-        assert_eq!(chunk_rows_for(20_000, 2, 200 << 20), 1);
-        assert_eq!(chunk_rows_for(20_000, 0, 0), 20_000);
-        assert_eq!(chunk_rows_for(20_000, 100, 0), 20_000);
+        assert_eq!(chunk_rows_for(20_000, 32 << 20, 2, 200 << 20), 1);
+        assert_eq!(chunk_rows_for(20_000, 32 << 20, 0, 0), 20_000);
+        assert_eq!(chunk_rows_for(20_000, 32 << 20, 100, 0), 20_000);
     }
 }
