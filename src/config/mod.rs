@@ -156,7 +156,10 @@ impl Default for FullSettings {
         FullSettings {
             concurrency: DEFAULT_CONCURRENCY,
             chunk_rows: DEFAULT_CHUNK_ROWS,
-            chunk_bytes: 32 << 20,
+            // Measured on 40 rows of 3 MiB (MariaDB → MariaDB, 4 workers): 8 MiB chunks copy in
+            // 0.81 s at 140 MB peak RSS, 32 MiB chunks in 0.93-1.26 s at 225 MB (into PostgreSQL:
+            // the same 2.0-2.1 s, 155 MB instead of 280 MB).
+            chunk_bytes: 8 << 20,
             batch_rows: DEFAULT_BATCH_ROWS,
             max_rows_per_sec: 0,
             max_bytes_per_sec: 0,

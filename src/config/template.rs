@@ -43,7 +43,7 @@ existing_tables = "fail"                 # fail | keep: what to do when a table 
 [full]
 concurrency = 4                          # parallel workers (one connection to each server each)
 chunk_rows = 20000                       # rows per chunk: the unit of parallelism and of resume
-chunk_bytes = 33554432                   # at most this many bytes per chunk (32 MiB; LOB tables get fewer rows)
+chunk_bytes = 8388608                    # at most this many bytes per chunk (8 MiB; LOB tables get fewer rows)
 batch_rows = 1000                        # rows per INSERT statement
 max_rows_per_sec = 0                     # 0 = unlimited
 max_bytes_per_sec = 0                    # 0 = unlimited
