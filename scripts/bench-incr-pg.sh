@@ -42,7 +42,7 @@ for target in $TARGETS; do
   proj=$WORK/$target.toml
   oms() { "$OMSCTL" -c "$proj" "$@"; }
   say "$target: fresh source ($ROWS rows) and target"
-  [[ -f $proj ]] && oms release >/dev/null 2>&1 || true
+  [[ -f $proj ]] && oms release --yes >/dev/null 2>&1 || true
   pg -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'omsctl\_bench\_pgincr%' AND NOT active" >/dev/null
   pg -d postgres -c "DROP DATABASE IF EXISTS $SRC_DB WITH (FORCE)" -c "CREATE DATABASE $SRC_DB" >/dev/null
   pg -d "$SRC_DB" >/dev/null <<SQL
@@ -106,7 +106,7 @@ SQL
   rc=0
   (cd "$WORK" && oms verify >"$WORK/$target-verify.log" 2>&1) || rc=$?
   if (( rc == 0 )); then verified="yes (verify exit 0)"; else verified="NO (verify exit $rc, $WORK/$target-verify.log)"; fi
-  (cd "$WORK" && oms release >/dev/null 2>&1) || true
+  (cd "$WORK" && oms release --yes >/dev/null 2>&1) || true
   say "$target: $BACKLOG changes ($txns transactions) in $secs s = $(printf '%.0f' "$rate")/s; peak RSS $((rss_kb / 1024)) MB; $verified"
   ROWS_MD+=("$(printf '| PostgreSQL → %s | %d single-row transactions (written in %.1f s) | **%.0f/s** (%.1f s; %.1f s wall incl. start-up) | %d MB | %s |' \
     "$target" "$BACKLOG" "$write_s" "$rate" "$secs" "$wall" "$((rss_kb / 1024))" "$verified")")
