@@ -101,46 +101,49 @@ impl TableDiff {
         self.kept() as u64 + self.unkept.iter().sum::<u64>()
     }
 
+    /// Whether one more row of `bytes` may be kept; if so, it is counted as kept.
+    fn room(&mut self, bytes: usize) -> bool {
+        let fits =
+            self.limit.is_none_or(|l| self.kept() < l) && self.kept_bytes.saturating_add(bytes) <= MAX_DIFF_BYTES;
+        if fits {
+            self.kept_bytes += bytes;
+        }
+        fits
+    }
+
     /// Takes one range's differences in, as far as the limits allow.
     fn absorb(&mut self, range: TableDiff) {
         let size = |r: &Row| r.iter().map(Value::size).sum::<usize>();
-        let room = |d: &mut TableDiff, bytes: usize| {
-            let fits = d.limit.is_none_or(|l| d.kept() < l) && d.kept_bytes.saturating_add(bytes) <= MAX_DIFF_BYTES;
-            if fits {
-                d.kept_bytes += bytes;
-            }
-            fits
-        };
         for (k, r) in range.missing {
-            if room(self, size(&r)) {
+            if self.room(size(&r)) {
                 self.missing.insert(k, r);
             } else {
                 self.unkept[0] += 1;
             }
         }
         for r in range.keyless_missing {
-            if room(self, size(&r)) {
+            if self.room(size(&r)) {
                 self.keyless_missing.push(r);
             } else {
                 self.unkept[0] += 1;
             }
         }
         for (k, r) in range.extra {
-            if room(self, size(&r)) {
+            if self.room(size(&r)) {
                 self.extra.insert(k, r);
             } else {
                 self.unkept[1] += 1;
             }
         }
         for r in range.keyless_extra {
-            if room(self, size(&r)) {
+            if self.room(size(&r)) {
                 self.keyless_extra.push(r);
             } else {
                 self.unkept[1] += 1;
             }
         }
         for (k, (s, t)) in range.different {
-            if room(self, size(&s) + size(&t)) {
+            if self.room(size(&s) + size(&t)) {
                 self.different.insert(k, (s, t));
             } else {
                 self.unkept[2] += 1;
@@ -486,11 +489,15 @@ async fn worker(shared: Arc<Shared>, mut sr: Box<dyn Reader>, mut tr: Box<dyn Re
         let kind = shared.checksum;
         let (a, b) = tokio::join!(sr.checksum(&src, &range, kind), tr.checksum(&tgt, &range, kind));
         let (a, b): (Checksum, Checksum) = (a?, b?);
-        let rows = if a == b {
+        // The row diff (canonical encoding and hashing of both sides) runs before the shared
+        // lock is taken, so workers diff their ranges in parallel.
+        let found = if a == b {
             None
         } else {
             let (x, y) = tokio::join!(sr.read_rows(&src, &range), tr.read_rows(&tgt, &range));
-            Some((x?, y?))
+            let mut found = TableDiff::default();
+            diff_rows(&src, x?, y?, &mut found);
+            Some(found)
         };
         let Ok(mut tables) = shared.tables.lock() else {
             anyhow::bail!("verify state lock poisoned")
@@ -499,9 +506,7 @@ async fn worker(shared: Arc<Shared>, mut sr: Box<dyn Reader>, mut tr: Box<dyn Re
         run.result.chunks += 1;
         run.result.rows_source += a.rows;
         run.result.rows_target += b.rows;
-        if let Some((s, t)) = rows {
-            let mut found = TableDiff::default();
-            diff_rows(&src, s, t, &mut found);
+        if let Some(found) = found {
             let differs = found.found() > 0;
             run.diff.absorb(found);
             // Checksums can differ on equal data (e.g. JSON text spelled differently by two

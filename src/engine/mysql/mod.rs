@@ -180,15 +180,11 @@ impl Engine for MysqlEngine {
         if let Some((method, NonEmptyTarget::Stop)) = scope.writes
             && self.flavor.write_method(method) == WriteMethod::LoadData
         {
-            let mut c = self.conn().await;
-            let on = match c.as_mut() {
-                Ok(c) => c
-                    .query_first::<i64, _>("SELECT @@GLOBAL.local_infile")
-                    .await
-                    .map_err(|e| e.into()),
-                Err(e) => Err(anyhow::anyhow!("{e:#}")),
+            let on = async {
+                let v: Option<i64> = self.conn().await?.query_first("SELECT @@GLOBAL.local_infile").await?;
+                anyhow::Ok(v.unwrap_or(0) != 0)
             };
-            items.push(checks::local_infile_check(on.map(|v| v.unwrap_or(0) != 0), method));
+            items.push(checks::local_infile_check(on.await, method));
         }
         match self.grants().await {
             Ok(g) => items.extend(checks::privilege_checks(&g, scope, &self.endpoint.meta_database)),

@@ -411,10 +411,7 @@ impl PgChanges {
                     && end_lsn > self.done
                 {
                     self.done = end_lsn;
-                    if self.copied.as_ref().is_some_and(|c| {
-                        let CopySnapshot::PgXids { until, .. } = c;
-                        end_lsn > *until
-                    }) {
+                    if self.copied.as_ref().is_some_and(|c| snapshot::passed(c, end_lsn)) {
                         // Past every commit the copy holds.
                         self.copied = None;
                     }

@@ -20,12 +20,18 @@ pub fn parse(text: &str, until: u64) -> Option<CopySnapshot> {
     (xmin <= xmax).then_some(CopySnapshot::PgXids { xmin, xmax, xip, until })
 }
 
+/// Whether WAL at `lsn` is past every commit the copy holds.
+pub fn passed(snapshot: &CopySnapshot, lsn: u64) -> bool {
+    let CopySnapshot::PgXids { until, .. } = snapshot;
+    lsn > *until
+}
+
 /// Whether the copy holds the transaction `xid` whose commit record is at `commit_lsn`.
 pub fn holds(snapshot: &CopySnapshot, xid: u32, commit_lsn: u64) -> bool {
-    let CopySnapshot::PgXids { xmin, xmax, xip, until } = snapshot;
-    if commit_lsn > *until {
+    if passed(snapshot, commit_lsn) {
         return false;
     }
+    let CopySnapshot::PgXids { xmin, xmax, xip, .. } = snapshot;
     let full = widen(xid, *xmax);
     full < *xmin || (full < *xmax && !xip.contains(&full))
 }
