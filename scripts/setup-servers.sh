@@ -429,6 +429,11 @@ setup_postgres() {
 
   pg_tcp_ok || die "PostgreSQL: 'psql -h 127.0.0.1 -U postgres' without a password fails; check $hba"
   log "PostgreSQL: trust login over 127.0.0.1 works"
+  # The tests and the demo connect as role root (the MariaDB servers' user name too).
+  if [[ "$(pg_sql -c "SELECT count(*) FROM pg_roles WHERE rolname = 'root'")" != 1 ]]; then
+    log "PostgreSQL: creating role root (SUPERUSER, REPLICATION, LOGIN)"
+    pg_sql -c 'CREATE ROLE root SUPERUSER REPLICATION LOGIN' >/dev/null
+  fi
 }
 
 # ---------------------------------------------------------------------------
