@@ -35,9 +35,11 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let (kind, hint) = kind_of(&e);
-            eprintln!("error: {e:#}");
+            use omsctl::model::printable::{printable, terminal};
+            // One line: a server's message can quote a name that holds a line break.
+            eprintln!("error: {}", printable(&format!("{e:#}")));
             if let Some(h) = &hint {
-                eprintln!("hint: {h}");
+                eprintln!("hint: {}", terminal(h));
             }
             if kind == Kind::Internal {
                 eprintln!("note: this looks like a bug in omsctl; please report it with the output of -v");
@@ -86,9 +88,10 @@ fn init_logging(cli: &Cli) {
         }
     };
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| omsctl::output::LogLines)
         .with_max_level(level)
         .with_target(cli.verbose > 1)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        // Plain text: LogLines escapes every control character, the colour codes too.
+        .with_ansi(false)
         .try_init();
 }

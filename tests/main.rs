@@ -7,6 +7,7 @@ mod cli;
 mod copy;
 mod crash;
 mod errors;
+mod hostile;
 mod incr;
 mod oceanbase;
 mod postgres;

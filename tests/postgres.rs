@@ -7,11 +7,11 @@ use crate::oceanbase::ensure_sakila;
 use crate::support::*;
 use mysql_async::prelude::*;
 
-fn pg_port() -> u16 {
+pub fn pg_port() -> u16 {
     port_from_env("OMSCTL_TEST_PG_PORT", 5432)
 }
 
-async fn pg(db: &str) -> tokio_postgres::Client {
+pub async fn pg(db: &str) -> tokio_postgres::Client {
     let (c, conn) = tokio_postgres::connect(
         &format!("host=127.0.0.1 port={} user=root dbname={db}", pg_port()),
         tokio_postgres::NoTls,
@@ -23,7 +23,7 @@ async fn pg(db: &str) -> tokio_postgres::Client {
 }
 
 /// An empty database `db` (dropped first if a run left it), and a client on it.
-async fn new_pg(db: &str) -> tokio_postgres::Client {
+pub async fn new_pg(db: &str) -> tokio_postgres::Client {
     drop_pg(db).await;
     pg("postgres")
         .await
@@ -33,7 +33,7 @@ async fn new_pg(db: &str) -> tokio_postgres::Client {
     pg(db).await
 }
 
-async fn drop_pg(db: &str) {
+pub async fn drop_pg(db: &str) {
     // A replication slot left by a failed run would keep the database from being dropped.
     let c = pg("postgres").await;
     c.execute(

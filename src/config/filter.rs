@@ -250,15 +250,19 @@ impl TableSettings {
     }
 }
 
+/// A `[tables]` key names one table exactly: `database.table`, with a `.` or `\` inside a
+/// name written `\.` or `\\` (`*` and `?` are plain characters here, not patterns).
 pub(super) fn validate_table_key(key: &str) -> Result<()> {
-    let (_, t) = split_pattern(key, &format!("tables.\"{key}\""))?;
-    if key.contains(['*', '?']) || t.is_empty() {
-        return Err(usage(
-            format!("tables.\"{key}\" must name one table, without wildcards"),
-            "write [tables.\"database.table\"]",
-        ));
+    match crate::model::catalog::TableId::from_key(key) {
+        Some(t) if !t.database.is_empty() && !t.name.is_empty() => Ok(()),
+        _ => Err(usage(
+            format!(
+                "tables.\"{}\" does not name one table",
+                crate::model::printable::Printable(key)
+            ),
+            "write [tables.\"database.table\"] (a PostgreSQL source: \"schema.table\"); a '.' or '\\' inside a name is written '\\.' or '\\\\'",
+        )),
     }
-    Ok(())
 }
 
 #[cfg(test)]

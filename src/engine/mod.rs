@@ -6,6 +6,7 @@ pub mod mysql;
 pub mod names;
 pub mod oracle;
 pub mod postgres;
+pub mod script;
 
 use crate::config::{Endpoint, EngineKind, NonEmptyTarget, ObjectRule};
 use crate::model::catalog::{Catalog, KeyCompare, TableId, ValueKind};
@@ -250,6 +251,9 @@ pub enum Severity {
     Lossy,
     /// Cannot be created on the target; the object is skipped.
     Unsupported,
+    /// The target would refuse the object as planned (a name too long, a key it cannot
+    /// index): precheck fails until the project renames or excludes it, or the DDL is edited.
+    Refused,
 }
 
 /// How a source table appears on the target.
@@ -536,6 +540,13 @@ pub trait Engine: Send + Sync {
     }
     /// Renders repair SQL for review (values as literals).
     fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String>;
+    /// Statements that make a session read [`Engine::repair_sql`] as omsctl wrote it (string
+    /// escaping rules), for the top of a script a person runs.
+    fn script_preamble(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// How this engine's SQL text quotes, to split DDL files into statements.
+    fn script_syntax(&self) -> script::Syntax;
     async fn close(&self);
 }
 

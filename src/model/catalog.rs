@@ -19,9 +19,45 @@ impl TableId {
     }
 }
 
+impl TableId {
+    /// The table as one string that names no other table, for state and fence rows: `db.t`,
+    /// with `\` and `.` inside a part escaped (`a\.b.c` is table `c` of database `a.b`,
+    /// `a.b\.c` table `b.c` of database `a`). Names without `.` and `\` read as before.
+    pub fn key(&self) -> String {
+        fn part(s: &str) -> std::borrow::Cow<'_, str> {
+            if s.contains(['.', '\\']) {
+                s.replace('\\', "\\\\").replace('.', "\\.").into()
+            } else {
+                s.into()
+            }
+        }
+        format!("{}.{}", part(&self.database), part(&self.name))
+    }
+
+    /// Parses [`TableId::key`]; `None` without an unescaped `.`.
+    pub fn from_key(key: &str) -> Option<TableId> {
+        let mut parts = vec![String::new()];
+        let mut chars = key.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => parts.last_mut()?.push(chars.next()?),
+                '.' => parts.push(String::new()),
+                c => parts.last_mut()?.push(c),
+            }
+        }
+        match <[String; 2]>::try_from(parts) {
+            Ok([database, name]) => Some(TableId { database, name }),
+            Err(_) => None,
+        }
+    }
+}
+
+/// `db.t` for people: names are shown as they are, except for characters that could break a
+/// line or a terminal, which are escaped ([`crate::model::printable`]).
 impl fmt::Display for TableId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.database, self.name)
+        use crate::model::printable::Printable;
+        write!(f, "{}.{}", Printable(&self.database), Printable(&self.name))
     }
 }
 

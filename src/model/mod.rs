@@ -3,5 +3,6 @@
 pub mod catalog;
 pub mod change;
 pub mod position;
+pub mod printable;
 pub mod range;
 pub mod value;

@@ -34,9 +34,16 @@ impl Out {
         }
     }
 
-    /// Writes to stdout; a closed pipe surfaces as an io::Error (BrokenPipe) that main treats
-    /// as a quiet exit.
+    /// Writes text for people to stdout: names from servers can hold any character, and a
+    /// carriage return or an escape sequence in one must not rewrite the terminal, so every
+    /// control character but line breaks and tabs is shown escaped.
     pub fn stdout(&self, text: &str) -> Result<()> {
+        Self::write_stdout(&crate::model::printable::terminal(text))
+    }
+
+    /// Writes to stdout as it is; a closed pipe surfaces as an io::Error (BrokenPipe) that
+    /// main treats as a quiet exit.
+    fn write_stdout(text: &str) -> Result<()> {
         let mut o = std::io::stdout().lock();
         o.write_all(text.as_bytes())?;
         if !text.ends_with('\n') {
@@ -49,7 +56,8 @@ impl Out {
     /// Prints the machine-readable result (only with --json).
     pub fn json(&self, value: &serde_json::Value) -> Result<()> {
         if self.json {
-            self.stdout(&serde_json::to_string(value)?)?;
+            // serde_json escapes every control character itself.
+            Self::write_stdout(&serde_json::to_string(value)?)?;
         }
         Ok(())
     }
@@ -73,7 +81,7 @@ impl Out {
     /// A status line on stderr, unless --quiet.
     pub fn status(&self, text: &str) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{text}");
+            eprintln!("{}", crate::model::printable::terminal(text));
         }
     }
 
@@ -89,11 +97,33 @@ impl Out {
                 "pass --yes to confirm in scripts",
             ));
         }
-        eprint!("{question} [y/N] ");
+        eprint!("{} [y/N] ", crate::model::printable::terminal(question));
         std::io::stderr().flush()?;
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
         Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES"))
+    }
+}
+
+/// Where log lines go (stderr), one line per event whatever the message holds: a line break,
+/// carriage return or escape sequence inside a message (a table name, a server's error text)
+/// is escaped, so a name cannot forge a log line. Every event arrives in one write.
+pub struct LogLines;
+
+impl std::io::Write for LogLines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (body, end) = match text.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (text.as_ref(), ""),
+        };
+        let mut err = std::io::stderr().lock();
+        err.write_all(crate::model::printable::printable(body).as_bytes())?;
+        err.write_all(end.as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 

@@ -204,6 +204,12 @@ async fn collect(ctx: &mut Ctx) -> Result<Vec<CheckItem>> {
     );
     for (sev, id, title, status) in [
         (
+            Severity::Refused,
+            "conversion.refused",
+            "objects the target would refuse",
+            CheckStatus::Fail,
+        ),
+        (
             Severity::Unsupported,
             "conversion.unsupported",
             "objects the target cannot hold",

@@ -5,8 +5,10 @@
 
 use super::{Ctx, StageOpts, StageOutcome, scope};
 use crate::config::{ExistingTable, MigrationType};
+use crate::engine::script::{self, Syntax};
 use crate::engine::{Conversion, DdlOutcome, Engine, ObjectKind, Phase, SchemaObject, Severity};
 use crate::error::{Kind, classified, usage};
+use crate::model::printable::{file_stem, markdown_cell, sql_comment};
 use crate::output::new_table;
 use crate::state::{StateDir, write_atomic};
 use anyhow::{Context, Result};
@@ -67,18 +69,10 @@ impl SchemaPlan {
     }
 }
 
+/// `NNN-<key>.sql`: the number keeps files of similar keys apart; names may be 64 characters
+/// of 4 bytes each, and a file name at most 255 bytes.
 fn file_name(i: usize, key: &str) -> String {
-    let safe: String = key
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{:03}-{safe}.sql", i + 1)
+    format!("{:03}-{}.sql", i + 1, file_stem(key, 200))
 }
 
 fn ddl_text(o: &SchemaObject) -> String {
@@ -89,13 +83,14 @@ fn ddl_text(o: &SchemaObject) -> String {
     };
     format!(
         "-- omsctl DDL for {} ({phase}). Edit freely: `omsctl schema` / `omsctl full` apply this file as it is.\n{}\n",
-        o.key,
+        sql_comment(&o.key),
         o.statements.join(&format!("\n{NEXT_STATEMENT}\n"))
     )
 }
 
-/// The statements of an object as its (possibly edited) DDL file holds them.
-fn read_statements(dir: &StateDir, o: &PlannedObject) -> Result<Vec<String>> {
+/// The statements of an object as its (possibly edited) DDL file holds them, split by the
+/// target's quoting rules: a separator or comment inside a quoted name is part of the name.
+fn read_statements(dir: &StateDir, o: &PlannedObject, syntax: &Syntax) -> Result<Vec<String>> {
     let path = dir.schema_ddl_dir().join(&o.file);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         usage(
@@ -103,20 +98,7 @@ fn read_statements(dir: &StateDir, o: &PlannedObject) -> Result<Vec<String>> {
             "restore it, or `omsctl reset schema` to generate the DDL again",
         )
     })?;
-    Ok(text
-        .split(NEXT_STATEMENT)
-        .map(|s| {
-            s.lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n")
-                .trim()
-                .trim_end_matches(';')
-                .trim()
-                .to_string()
-        })
-        .filter(|s| !s.is_empty())
-        .collect())
+    Ok(script::statements(&text, syntax, NEXT_STATEMENT))
 }
 
 fn report_md(report: &[Conversion]) -> String {
@@ -131,11 +113,12 @@ fn report_md(report: &[Conversion]) -> String {
             Severity::Info => "info",
             Severity::Lossy => "lossy",
             Severity::Unsupported => "unsupported",
+            Severity::Refused => "refused",
         };
         s.push_str(&format!(
             "| {} | {sev} | {} |\n",
-            r.object,
-            r.message.replace('|', "\\|")
+            markdown_cell(&r.object),
+            markdown_cell(&r.message)
         ));
     }
     s
@@ -263,7 +246,7 @@ async fn apply_one(
             )
         });
     }
-    for stmt in read_statements(&ctx.dir, o)? {
+    for stmt in read_statements(&ctx.dir, o, &target.script_syntax())? {
         let db = (o.object.kind != ObjectKind::Database).then_some(o.object.target.database.as_str());
         match target.execute_ddl(db, &stmt).await {
             Ok(DdlOutcome::Applied) => {}
@@ -292,9 +275,10 @@ pub async fn run(ctx: &mut Ctx, opts: &StageOpts) -> Result<StageOutcome> {
     }
     ctx.dir.write_json(&ctx.dir.schema_plan(), &plan)?;
     if opts.dry_run {
+        let syntax = ctx.target().await?.script_syntax();
         for o in plan.objects() {
             ctx.out.say(&format!("-- {} ({})", o.object.key, o.file))?;
-            for s in read_statements(&ctx.dir, o)? {
+            for s in read_statements(&ctx.dir, o, &syntax)? {
                 ctx.out.say(&format!("{s};\n"))?;
             }
         }
@@ -358,30 +342,66 @@ mod tests {
     use super::*;
     use crate::model::catalog::TableId;
 
+    /// Backtick names and backslash escapes, as the MySQL family reads them.
+    const BACKTICKS: Syntax = Syntax {
+        backslash_escapes: true,
+        double_quoted_strings: true,
+        backtick_identifiers: true,
+        dollar_quotes: false,
+        e_strings: false,
+        q_quotes: false,
+        hash_comments: true,
+        dash_comment_needs_space: true,
+        nested_block_comments: false,
+    };
+
+    fn planned(key: &str, target: TableId, statements: Vec<String>) -> PlannedObject {
+        PlannedObject {
+            object: SchemaObject {
+                key: key.into(),
+                kind: ObjectKind::Trigger,
+                phase: Phase::AfterData,
+                target,
+                statements,
+            },
+            file: file_name(0, key),
+            status: ObjectStatus::Pending,
+            error: None,
+        }
+    }
+
     #[test]
     fn edited_ddl_files_split_into_statements() {
         let d = tempfile::tempdir().unwrap();
         let dir = StateDir::new(d.path());
-        let o = PlannedObject {
-            object: SchemaObject {
-                key: "trigger:d.t".into(),
-                kind: ObjectKind::Trigger,
-                phase: Phase::AfterData,
-                target: TableId::new("d", "t"),
-                statements: vec![
-                    "CREATE TRIGGER x BEGIN SET @a = 1; SET @b = 2; END".into(),
-                    "SELECT 1;".into(),
-                ],
-            },
-            file: file_name(0, "trigger:d.t"),
-            status: ObjectStatus::Pending,
-            error: None,
-        };
+        let o = planned(
+            "trigger:d.t",
+            TableId::new("d", "t"),
+            vec![
+                "CREATE TRIGGER x BEGIN SET @a = 1; SET @b = 2; END".into(),
+                "SELECT 1;".into(),
+            ],
+        );
         assert_eq!(o.file, "001-trigger_d.t.sql");
         write_atomic(&dir.schema_ddl_dir().join(&o.file), ddl_text(&o.object).as_bytes()).unwrap();
         assert_eq!(
-            read_statements(&dir, &o).unwrap(),
+            read_statements(&dir, &o, &BACKTICKS).unwrap(),
             vec!["CREATE TRIGGER x BEGIN SET @a = 1; SET @b = 2; END", "SELECT 1"]
         );
+    }
+
+    #[test]
+    fn a_table_name_with_a_line_break_cannot_add_a_statement_to_its_ddl_file() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = StateDir::new(d.path());
+        let id = TableId::new("d\n-- omsctl:next-statement\n", "a\nCREATE DATABASE pwned;#*/");
+        let create = "CREATE TABLE `d\n-- omsctl:next-statement\n`.`a\nCREATE DATABASE pwned;#*/` (id int)".to_string();
+        let o = planned(&format!("table:{id}"), id, vec![create.clone()]);
+        let text = ddl_text(&o.object);
+        // The header stays one comment line, whatever the name holds.
+        assert_eq!(text.lines().nth(1), Some("CREATE TABLE `d"), "{text}");
+        write_atomic(&dir.schema_ddl_dir().join(&o.file), text.as_bytes()).unwrap();
+        assert_eq!(read_statements(&dir, &o, &BACKTICKS).unwrap(), vec![create]);
+        assert!(!o.file.contains('\n') && !o.file.contains('/'), "{}", o.file);
     }
 }

@@ -22,7 +22,7 @@ pub fn target_id(project: &Project, src: &TableId) -> Option<TableId> {
         .find_map(|r| r.select(&src.database, &src.name))?;
     let name = project
         .tables
-        .get(&src.to_string())
+        .get(&src.key())
         .and_then(|t| t.rename.clone())
         .unwrap_or_else(|| src.name.clone());
     Some(TableId::new(db, name))
@@ -39,7 +39,7 @@ pub async fn resolve(project: &Project, source: &dyn Engine) -> Result<Scope> {
         ));
     }
     for key in project.tables.keys() {
-        if !tables.iter().any(|t| &t.to_string() == key) {
+        if !tables.iter().any(|t| &t.key() == key) {
             return Err(usage(
                 format!("[tables.\"{key}\"] names a table that is not migrated"),
                 "check the name, or add it to an [[objects]] include pattern",
@@ -51,7 +51,7 @@ pub async fn resolve(project: &Project, source: &dyn Engine) -> Result<Scope> {
         let target = target_id(project, t).ok_or_else(|| anyhow::anyhow!("{t} selected but unmapped"))?;
         let exclude_columns = project
             .tables
-            .get(&t.to_string())
+            .get(&t.key())
             .map(|s| s.exclude_columns.clone())
             .unwrap_or_default();
         mappings.push(TableMapping {
@@ -188,7 +188,7 @@ pub fn specs(
         })
         .collect();
     let compare = cols.iter().map(|c| c.key_compare()).collect();
-    let filter = project.tables.get(&table.id.to_string()).and_then(|s| s.filter.clone());
+    let filter = project.tables.get(&table.id.key()).and_then(|s| s.filter.clone());
     let src = TableSpec {
         id: table.id.clone(),
         columns: names,

@@ -43,7 +43,7 @@ pub fn show(project: &Project, dir: &StateDir, out: &Out) -> Result<()> {
                         .as_ref()
                         .and_then(|v| v.tables().iter().find(|x| x.source == t.source).cloned());
                     json!({
-                        "source": t.source.to_string(), "target": t.target.to_string(),
+                        "source": t.source.key(), "target": t.target.key(),
                         "chunks_total": t.chunks(), "chunks_done": t.done.len(),
                         "rows_copied": t.rows_copied, "bytes_copied": t.bytes_copied,
                         "rows_estimate": t.rows_estimate, "conflicts": t.conflicts,

@@ -7,6 +7,7 @@ use super::{Ctx, StageOpts, StageOutcome, scope};
 use crate::engine::{Checksum, ChecksumKind, Engine, Reader, TableSpec};
 use crate::error::{interrupted, kind_of};
 use crate::model::catalog::TableId;
+use crate::model::printable::sql_comment;
 use crate::model::range::KeyRange;
 use crate::model::value::{Row, Value, canonical_row};
 use crate::output::new_table;
@@ -600,6 +601,10 @@ fn write_reports(ctx: &Ctx, target: &dyn Engine, runs: &[TableRun], max_rows: us
     let mut sql = String::from(
         "-- omsctl repair SQL: makes the target equal to the source (source is the truth).\n-- Review, then apply with `omsctl verify --repair` (or run it yourself, with foreign key checks off).\n",
     );
+    for s in target.script_preamble() {
+        sql.push_str(&s);
+        sql.push('\n');
+    }
     for r in runs {
         if r.result.equal {
             continue;
@@ -615,7 +620,7 @@ fn write_reports(ctx: &Ctx, target: &dyn Engine, runs: &[TableRun], max_rows: us
         let mut push = |kind: &str, k: serde_json::Value, s: Option<&Row>, t: Option<&Row>| {
             if n < max_rows {
                 let line = json!({
-                    "table": r.src.id.to_string(), "kind": kind, "key": k,
+                    "table": r.src.id.key(), "kind": kind, "key": k,
                     "source": s.map(|x| row_json(&r.src, x)), "target": t.map(|x| row_json(&r.tgt, x)),
                 });
                 diff.extend_from_slice(line.to_string().as_bytes());
@@ -633,7 +638,10 @@ fn write_reports(ctx: &Ctx, target: &dyn Engine, runs: &[TableRun], max_rows: us
             push("different", key(s), Some(s), Some(t));
         }
         let (upserts, deletes) = repair_rows(r);
-        sql.push_str(&format!("-- {} -> {}\n", r.src.id, r.tgt.id));
+        sql.push_str(&format!(
+            "-- {}\n",
+            sql_comment(&format!("{} -> {}", r.src.id, r.tgt.id))
+        ));
         if r.result.unlisted > 0 {
             sql.push_str(&format!(
                 "-- {} more differing rows were counted, not kept ([verify] max_diff_rows): verify again after this\n",

@@ -134,9 +134,9 @@ pub fn privilege_checks(grants: &[Grant], scope: &CheckScope<'_>, meta_db: &str)
         let table = if on_db { "*" } else { t.name.as_str() };
         if !has(grants, p, &t.database, table) {
             let obj = if on_db {
-                format!("`{}`.*", t.database)
+                format!("{}.*", super::dialect::quote(&t.database))
             } else {
-                format!("`{}`.`{}`", t.database, t.name)
+                super::dialect::table(t)
             };
             missing.insert(format!("{p} on {obj}"));
             fixes.insert(format!("GRANT {p} ON {obj} TO CURRENT_USER;"));

@@ -217,9 +217,42 @@ impl Planner<'_> {
         })
     }
 
+    /// Reports every name of the table the target would refuse (precheck fails on them).
+    fn check_names(&mut self, t: &Table, tid: &TableId, excluded: &[String]) {
+        let names = [(tid.database.as_str(), "database"), (tid.name.as_str(), "table")]
+            .into_iter()
+            .chain(
+                t.columns
+                    .iter()
+                    .filter(|c| !excluded.contains(&c.name))
+                    .map(|c| (c.name.as_str(), "column")),
+            )
+            .chain(
+                t.indexes
+                    .iter()
+                    .filter(|i| i.kind != IndexKind::Primary)
+                    .map(|i| (i.name.as_str(), "index")),
+            );
+        let problems: Vec<String> = names
+            .filter_map(|(n, what)| {
+                self.target
+                    .identifier_problem(n, what)
+                    .map(|p| format!("{what} {:?}: {p}", n))
+            })
+            .collect();
+        for p in problems {
+            self.note(
+                format!("table:{tid}"),
+                Severity::Refused,
+                format!("{p}; rename it ([tables.\"…\"] rename, [[objects]] target_database) or exclude it"),
+            );
+        }
+    }
+
     fn table(&mut self, t: &Table, m: &TableMapping, opts: &DdlOptions, plan: &mut DdlPlan) {
         let tid = &m.target;
         let excluded = &m.exclude_columns;
+        self.check_names(t, tid, excluded);
         let constraint_phase = if opts.defer_constraints {
             Phase::Switchover
         } else {
@@ -378,7 +411,7 @@ pub fn plan(
     let dbs: BTreeSet<&str> = mappings.iter().map(|m| m.target.database.as_str()).collect();
     for db in dbs {
         plan.objects.push(SchemaObject {
-            key: format!("database:{db}"),
+            key: format!("database:{}", crate::model::printable::Printable(db)),
             kind: ObjectKind::Database,
             phase: Phase::BeforeData,
             target: TableId::new(db, ""),

@@ -7,6 +7,20 @@ use crate::model::catalog::{TableId, ValueKind};
 use crate::model::range::KeyRange;
 use crate::model::value::Value;
 
+/// How omsctl's sessions read SQL text (its `sql_mode` has neither `NO_BACKSLASH_ESCAPES` nor
+/// `ANSI_QUOTES`), for splitting DDL files.
+pub const SCRIPT_SYNTAX: crate::engine::script::Syntax = crate::engine::script::Syntax {
+    backslash_escapes: true,
+    double_quoted_strings: true,
+    backtick_identifiers: true,
+    dollar_quotes: false,
+    e_strings: false,
+    q_quotes: false,
+    hash_comments: true,
+    dash_comment_needs_space: true,
+    nested_block_comments: false,
+};
+
 /// Quotes an identifier with backticks, doubling embedded backticks.
 pub fn quote(ident: &str) -> String {
     let mut s = String::with_capacity(ident.len() + 2);

@@ -31,6 +31,29 @@ impl Flavor {
         }
     }
 
+    /// Why this server would refuse `name` as the name of a `what` (`"table"`, `"column"` …),
+    /// if it would: what `schema` would otherwise find out half way.
+    pub fn identifier_problem(self, name: &str, what: &str) -> Option<String> {
+        let chars = name.chars().count();
+        if chars == 0 {
+            return Some(format!("an empty {what} name is not allowed on {}", self.name()));
+        }
+        if chars > 64 {
+            return Some(format!(
+                "{what} names are at most 64 characters on {}; this one has {chars}",
+                self.name()
+            ));
+        }
+        if name.ends_with(' ') {
+            return Some(format!("{} refuses {what} names that end with a space", self.name()));
+        }
+        if self == Flavor::OceanBase && what == "table" && name.contains('`') {
+            // Seen on seekdb 1.4: ADD KEY builds internal SQL with the name unquoted (ERROR 1064).
+            return Some("OceanBase cannot build indexes of a table whose name holds a backtick".into());
+        }
+        None
+    }
+
     /// Detects the product from `VERSION()` and `@@version_comment`.
     pub fn detect(version: &str, comment: &str) -> Flavor {
         let v = version.to_ascii_lowercase();

@@ -427,7 +427,7 @@ impl Engine for MysqlEngine {
             format!("CREATE DATABASE IF NOT EXISTS {db}"),
             format!(
                 "CREATE TABLE IF NOT EXISTS {db}.`heartbeat` (project VARCHAR(128) NOT NULL PRIMARY KEY, \
-                 sent_ms BIGINT NOT NULL) COMMENT='omsctl: written every second to measure replication lag'"
+                 sent_ms BIGINT NOT NULL) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='omsctl: written every second to measure replication lag'"
             ),
         ] {
             c.query_drop(sql).await.map_err(|e| self.classify(e))?;
@@ -594,7 +594,7 @@ impl Engine for MysqlEngine {
                rows_copied BIGINT UNSIGNED NOT NULL,
                done_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
                PRIMARY KEY (project, tbl, chunk)
-             ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl full-copy progress: a row commits with its chunk'",
+             ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='omsctl full-copy progress: a row commits with its chunk'",
             self.fence_table()
         ))
         .await
@@ -605,7 +605,7 @@ impl Engine for MysqlEngine {
                file VARCHAR(512) NOT NULL,
                pos BIGINT UNSIGNED NOT NULL,
                applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
-             ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl incremental sync: commits with every applied batch'",
+             ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='omsctl incremental sync: commits with every applied batch'",
             dialect::quote(&self.endpoint.meta_database)
         ))
         .await
@@ -617,12 +617,35 @@ impl Engine for MysqlEngine {
                file VARCHAR(512) NOT NULL,
                pos BIGINT UNSIGNED NOT NULL,
                PRIMARY KEY (project, worker)
-             ) DEFAULT CHARSET=utf8mb4 COMMENT='omsctl incremental sync: commits with a parallel worker''s share of a batch'",
+             ) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='omsctl incremental sync: commits with a parallel worker''s share of a batch'",
             dialect::quote(&self.endpoint.meta_database),
             dialect::quote(apply::WORKERS_TABLE)
         ))
         .await
-        .map_err(|e| self.classify(e))
+        .map_err(|e| self.classify(e))?;
+        // Table and project names compare byte for byte: under a case-insensitive collation
+        // (the default before 0.2) the fences of `T` and `t` were one row, so after a crash one
+        // of the two tables looked unfinished.
+        let loose: Vec<(String, String, u64)> = c
+            .exec(
+                "SELECT TABLE_NAME, COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN ('full_chunks', 'incr_position', 'incr_workers') \
+                 AND COLUMN_NAME IN ('project', 'tbl') AND COLLATION_NAME <> 'utf8mb4_bin'",
+                (&self.endpoint.meta_database,),
+            )
+            .await
+            .map_err(|e| self.classify(e))?;
+        for (table, column, len) in loose {
+            c.query_drop(format!(
+                "ALTER TABLE {}.{} MODIFY {} VARCHAR({len}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
+                dialect::quote(&self.endpoint.meta_database),
+                dialect::quote(&table),
+                dialect::quote(&column)
+            ))
+            .await
+            .map_err(|e| self.classify(e))?;
+        }
+        Ok(())
     }
 
     async fn fences(&self, project: &str) -> Result<BTreeMap<String, BTreeMap<u32, u64>>> {
@@ -668,6 +691,13 @@ impl Engine for MysqlEngine {
         &[ChecksumKind::Crc32, ChecksumKind::Md5]
     }
 
+    fn script_preamble(&self) -> Vec<String> {
+        // Repair SQL escapes backslashes in strings; NO_BACKSLASH_ESCAPES would change them.
+        vec!["SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');".into()]
+    }
+    fn script_syntax(&self) -> crate::engine::script::Syntax {
+        dialect::SCRIPT_SYNTAX
+    }
     fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String> {
         deletes
             .iter()

@@ -629,6 +629,9 @@ impl Engine for OracleEngine {
         .await
     }
 
+    fn script_syntax(&self) -> crate::engine::script::Syntax {
+        sql::SCRIPT_SYNTAX
+    }
     fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String> {
         deletes
             .iter()

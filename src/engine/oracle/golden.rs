@@ -70,6 +70,7 @@ fn report(report: &[Conversion]) -> String {
             Severity::Info => "info",
             Severity::Lossy => "lossy",
             Severity::Unsupported => "unsupported",
+            Severity::Refused => "refused",
         };
         s.push_str(&format!(
             "| {} | {sev} | {} |\n",

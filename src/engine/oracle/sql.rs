@@ -14,6 +14,19 @@ const MAX_LITERAL: usize = 4000;
 /// RAW literals (HEXTORAW) hold at most 2000 bytes.
 const MAX_RAW: usize = 2000;
 
+/// How Oracle reads SQL text, for splitting DDL files.
+pub const SCRIPT_SYNTAX: crate::engine::script::Syntax = crate::engine::script::Syntax {
+    backslash_escapes: false,
+    double_quoted_strings: false,
+    backtick_identifiers: false,
+    dollar_quotes: false,
+    e_strings: false,
+    q_quotes: true,
+    hash_comments: false,
+    dash_comment_needs_space: false,
+    nested_block_comments: false,
+};
+
 pub fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }

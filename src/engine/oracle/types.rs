@@ -169,6 +169,7 @@ fn rank(s: Severity) -> u8 {
         Severity::Info => 0,
         Severity::Lossy => 1,
         Severity::Unsupported => 2,
+        Severity::Refused => 3,
     }
 }
 

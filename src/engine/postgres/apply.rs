@@ -45,7 +45,7 @@ fn conflict(spec: &TableSpec, kind: &'static str, row: &[Value]) -> Conflict {
         spec.key_of(row)
     };
     Conflict {
-        table: spec.id.to_string(),
+        table: spec.id.key(),
         kind,
         key: key.iter().map(Value::display).collect(),
     }

@@ -11,7 +11,7 @@ use tokio_postgres::{Client, NoTls};
 const SESSION: &str = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; \
      SET bytea_output = 'hex'; SET extra_float_digits = 3; SET client_encoding = 'UTF8'; \
      SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; \
-     SET default_transaction_read_only = off";
+     SET default_transaction_read_only = off; SET standard_conforming_strings = on";
 
 /// Opens a connection to `database` (the endpoint's database when `None`).
 pub async fn connect(ep: &Endpoint, database: Option<&str>) -> Result<Client> {

@@ -413,7 +413,7 @@ pub fn plan(catalog: &Catalog, source: EngineKind, mappings: &[TableMapping], op
     let schemas: BTreeSet<&str> = mappings.iter().map(|m| m.target.database.as_str()).collect();
     for s in schemas {
         plan.objects.push(SchemaObject {
-            key: format!("database:{s}"),
+            key: format!("database:{}", crate::model::printable::Printable(s)),
             kind: ObjectKind::Database,
             phase: Phase::BeforeData,
             target: TableId::new(s, ""),

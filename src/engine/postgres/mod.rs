@@ -865,6 +865,13 @@ impl Engine for PgEngine {
         }
     }
 
+    fn script_preamble(&self) -> Vec<String> {
+        // Repair SQL writes strings with doubled quotes only, as standard strings read them.
+        vec!["SET standard_conforming_strings = on;".into()]
+    }
+    fn script_syntax(&self) -> crate::engine::script::Syntax {
+        sql::SCRIPT_SYNTAX
+    }
     fn repair_sql(&self, spec: &TableSpec, upserts: &[Row], deletes: &[Row]) -> Vec<String> {
         deletes
             .iter()

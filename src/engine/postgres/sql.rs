@@ -8,6 +8,20 @@ use crate::model::catalog::{TableId, ValueKind};
 use crate::model::range::KeyRange;
 use crate::model::value::Value;
 
+/// How PostgreSQL reads SQL text with `standard_conforming_strings = on` (omsctl's sessions
+/// set it), for splitting DDL files.
+pub const SCRIPT_SYNTAX: crate::engine::script::Syntax = crate::engine::script::Syntax {
+    backslash_escapes: false,
+    double_quoted_strings: false,
+    backtick_identifiers: false,
+    dollar_quotes: true,
+    e_strings: true,
+    q_quotes: false,
+    hash_comments: false,
+    dash_comment_needs_space: false,
+    nested_block_comments: true,
+};
+
 pub fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }

@@ -208,7 +208,7 @@ impl Shared {
         if table_done {
             t.finished_at = Some(stages_now_ms());
         }
-        let name = t.source.to_string();
+        let name = t.source.key();
         for k in &stats.conflicts {
             self.dir.append_jsonl(
                 &self.dir.full_conflicts(),
@@ -553,7 +553,7 @@ async fn resume_table(
     target: &dyn Engine,
     on_nonempty: NonEmptyTarget,
 ) -> Result<Vec<Job>> {
-    let fenced = fences.get(&t.source.to_string()).cloned().unwrap_or_default();
+    let fenced = fences.get(&t.source.key()).cloned().unwrap_or_default();
     t.done = fenced.keys().copied().collect();
     t.rows_copied = fenced.values().sum();
     if t.done.is_empty()
@@ -766,7 +766,7 @@ async fn copy_chunk(
             range: &job.range,
             fence: Fence {
                 project: shared.project.clone(),
-                table: src.id.to_string(),
+                table: src.id.key(),
                 chunk: job.chunk,
             },
             on_nonempty: shared.on_nonempty,
